@@ -82,6 +82,11 @@ export interface CallContext {
   remoteAddress: string;
   remotePort: number;
   localPort: number;
+  /**
+   * Local IP the call arrived on, when the transport knows it. The portmapper answers GETADDR for
+   * a service bound to 0.0.0.0 with this address (RFC 1833 section 2.2.1, "merged" address).
+   */
+  localAddress?: string;
 }
 
 /**
