@@ -1,0 +1,185 @@
+/**
+ * ONC-RPC over TCP (RFC 5531 §11): record-marked calls in, replies out, per connection.
+ *
+ * - Many calls run at once on one connection and each reply is written when its call finishes,
+ *   so a slow call never holds up a fast one (the RFC lets replies come in any order; clients
+ *   match them by xid).
+ * - Back-pressure: a connection stops reading while it has `maxCallsInFlight` calls running or
+ *   more than `maxQueuedReplyBytes` of replies the peer has not read yet. Memory per connection is
+ *   thus bounded by the caps, not by how fast a client can send.
+ * - A record over `maxRecordSize` closes that connection only (the stream cannot be resynchronised
+ *   after a lying header); a malformed call inside a well-framed record is answered and the
+ *   connection carries on.
+ * - Replies are written as chunk lists inside cork/uncork, so the kernel sees one writev per reply
+ *   and READ data goes out from the caller's buffer.
+ */
+
+import net from 'node:net';
+import type { RpcDispatcher, TransportInfo } from './dispatcher.js';
+import { RecordFramer, RecordTooLargeError } from './framer.js';
+import type { Logger } from './logger.js';
+
+export interface TcpTransportOptions {
+  /** Largest record accepted, in bytes (fragments joined, headers excluded). */
+  maxRecordSize: number;
+  /** Calls running at once per connection before the connection stops reading. */
+  maxCallsInFlight: number;
+  /** Unsent reply bytes per connection before the connection stops reading. */
+  maxQueuedReplyBytes: number;
+  /** How long close() waits for a connection's in-flight calls and unsent replies. */
+  closeGraceMs: number;
+  logger: Logger;
+}
+
+class TcpConnection {
+  private readonly framer: RecordFramer;
+  private readonly info: TransportInfo;
+  private inFlight = 0;
+  /** Records framed while at the in-flight cap (at most one read's worth). */
+  private readonly waiting: Buffer[] = [];
+  /** No more reading: the transport is closing or the peer half-closed. */
+  private draining = false;
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly dispatcher: RpcDispatcher,
+    private readonly opts: TcpTransportOptions,
+  ) {
+    this.info = {
+      transport: 'tcp',
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localPort: socket.localPort ?? 0,
+    };
+    this.framer = new RecordFramer(opts.maxRecordSize, (record) => this.onRecord(record));
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.drain());
+    socket.on('drain', () => this.updateFlow());
+    socket.on('error', (e) => opts.logger.log('debug', 'rpc tcp connection error', { ...this.peer(), error: e.message }));
+  }
+
+  private peer() {
+    return { remote: `${this.info.remoteAddress}:${this.info.remotePort}` };
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.draining) return;
+    try {
+      this.framer.push(chunk);
+    } catch (e) {
+      if (!(e instanceof RecordTooLargeError)) throw e;
+      this.opts.logger.log('warn', 'rpc record too large, closing connection', { ...this.peer(), size: e.size, limit: e.limit });
+      this.socket.destroy();
+    }
+  }
+
+  private onRecord(record: Buffer): void {
+    if (this.inFlight >= this.opts.maxCallsInFlight) {
+      this.waiting.push(record);
+      this.updateFlow();
+      return;
+    }
+    this.start(record);
+  }
+
+  private start(record: Buffer): void {
+    this.inFlight++;
+    this.updateFlow();
+    void this.dispatcher.dispatch(record, this.info, true).then((chunks) => this.finish(chunks));
+  }
+
+  private finish(chunks: Buffer[] | null): void {
+    this.inFlight--;
+    if (chunks && !this.socket.destroyed && this.socket.writable) {
+      this.socket.cork();
+      for (const c of chunks) this.socket.write(c);
+      this.socket.uncork();
+    }
+    while (this.waiting.length > 0 && this.inFlight < this.opts.maxCallsInFlight) this.start(this.waiting.shift()!);
+    this.updateFlow();
+  }
+
+  /** Read only while below both caps; end the connection once a drain has nothing left to do. */
+  private updateFlow(): void {
+    if (this.socket.destroyed) return;
+    const busy =
+      this.inFlight >= this.opts.maxCallsInFlight || this.socket.writableLength >= this.opts.maxQueuedReplyBytes;
+    if (this.draining) {
+      if (this.inFlight === 0 && this.waiting.length === 0 && !this.socket.writableEnded) this.socket.end();
+    } else if (busy) {
+      if (!this.socket.isPaused()) this.socket.pause();
+    } else if (this.socket.isPaused()) {
+      this.socket.resume();
+    }
+  }
+
+  /** Stop reading, finish the calls already received, send their replies, then end. */
+  drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.socket.pause();
+    this.updateFlow();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export class RpcTcpTransport {
+  private server?: net.Server;
+  private readonly connections = new Set<TcpConnection>();
+
+  constructor(
+    private readonly dispatcher: RpcDispatcher,
+    private readonly opts: TcpTransportOptions,
+  ) {}
+
+  /** Start listening; resolves with the bound port (useful with port 0). */
+  listen(host: string, port: number): Promise<number> {
+    // allowHalfOpen: a client that shuts down its sending side still gets its replies.
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.opts.logger.log('error', 'rpc tcp server error', { error: e }));
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    const conn = new TcpConnection(socket, this.dispatcher, this.opts);
+    this.connections.add(conn);
+    void conn.closed.then(() => this.connections.delete(conn));
+  }
+
+  /** Number of open connections (for tests and metrics). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Graceful close: stop accepting, let every connection finish the calls it has received and
+   * flush their replies, then close it. Connections still open after the grace period are
+   * destroyed (a peer that never reads must not hold the server open).
+   */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    const conns = [...this.connections];
+    for (const c of conns) c.drain();
+    const grace = setTimeout(() => conns.forEach((c) => c.destroy()), this.opts.closeGraceMs);
+    grace.unref();
+    await Promise.all(conns.map((c) => c.closed));
+    clearTimeout(grace);
+    await stopped;
+  }
+}
