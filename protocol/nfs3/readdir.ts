@@ -4,7 +4,8 @@
  * job of `DirlistBudget` (readdir-budget.ts), whose arithmetic mirrors these encoders.
  *
  * The XDR `dirlist3 { entry3 *entries; bool eof; }` is flattened into `entries` (an array, since
- * the wire's linked list is just "value follows" words) and `eof` on the ok arm.
+ * the wire's linked list is just "value follows" words) and `eof` on the ok arm. The list helpers
+ * are the generic XDR ones the portmapper introduced (they belong in protocol/xdr).
  */
 
 import type { XdrReader } from '../xdr/reader.js';
@@ -24,6 +25,7 @@ import {
   encodeVerifier8,
   postOpAttrArm,
 } from './basic.js';
+import { decodeXdrList, encodeXdrList } from '../portmap/xdr-list.js';
 import type { Nfs3Result, NfsFh3, PostOpAttr, PostOpFh3 } from './types.js';
 
 /** The failure arm of both procedures. */
@@ -33,21 +35,10 @@ export interface Readdir3ResFail {
 const readdir3Fail = postOpAttrArm('dirAttributes');
 
 /**
- * Decode an XDR linked list (`T *next` chains): a value-follows bool before each element and a
- * FALSE after the last. Each element consumes bytes, so a hostile reply cannot loop forever.
+ * Entries a decoded dirlist may hold. Each entry takes at least 24 bytes, so the record size
+ * bounds real lists long before this; it only stops a pathological reply early.
  */
-function decodeList<T>(r: XdrReader, decode: (r: XdrReader) => T, what: string): T[] {
-  const out: T[] = [];
-  while (r.bool(what)) out.push(decode(r));
-  return out;
-}
-function encodeList<T>(w: XdrWriter, items: readonly T[], encode: (w: XdrWriter, v: T) => void): void {
-  for (const item of items) {
-    w.uint32(1);
-    encode(w, item);
-  }
-  w.uint32(0);
-}
+const MAX_DIRLIST_ENTRIES = 1 << 20;
 
 // ---- READDIR ----
 
@@ -98,13 +89,13 @@ export function decodeEntry3(r: XdrReader): Entry3 {
 function encodeReaddir3ResOk(w: XdrWriter, ok: Readdir3ResOk): void {
   encodePostOpAttr(w, ok.dirAttributes);
   encodeVerifier8(w, ok.cookieverf);
-  encodeList(w, ok.entries, encodeEntry3);
+  encodeXdrList(w, ok.entries, encodeEntry3);
   w.bool(ok.eof);
 }
 function decodeReaddir3ResOk(r: XdrReader): Readdir3ResOk {
   const dirAttributes = decodePostOpAttr(r);
   const cookieverf = decodeVerifier8(r, 'cookieverf3');
-  const entries = decodeList(r, decodeEntry3, 'entry3 follows');
+  const entries = decodeXdrList(r, MAX_DIRLIST_ENTRIES, decodeEntry3, 'entry3');
   return { dirAttributes, cookieverf, entries, eof: r.bool('dirlist3.eof') };
 }
 
@@ -166,13 +157,13 @@ export function decodeEntryplus3(r: XdrReader): Entryplus3 {
 function encodeReaddirplus3ResOk(w: XdrWriter, ok: Readdirplus3ResOk): void {
   encodePostOpAttr(w, ok.dirAttributes);
   encodeVerifier8(w, ok.cookieverf);
-  encodeList(w, ok.entries, encodeEntryplus3);
+  encodeXdrList(w, ok.entries, encodeEntryplus3);
   w.bool(ok.eof);
 }
 function decodeReaddirplus3ResOk(r: XdrReader): Readdirplus3ResOk {
   const dirAttributes = decodePostOpAttr(r);
   const cookieverf = decodeVerifier8(r, 'cookieverf3');
-  const entries = decodeList(r, decodeEntryplus3, 'entryplus3 follows');
+  const entries = decodeXdrList(r, MAX_DIRLIST_ENTRIES, decodeEntryplus3, 'entryplus3');
   return { dirAttributes, cookieverf, entries, eof: r.bool('dirlistplus3.eof') };
 }
 
