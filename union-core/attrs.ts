@@ -1,0 +1,124 @@
+/**
+ * Attributes of the merged view (backing file's stat plus the store's overrides) and POSIX
+ * permission checks on them.
+ */
+
+import type { BigIntStats } from 'node:fs';
+import type { UnionContext } from './context.js';
+import type { NodeRow } from './store.js';
+import type { Attr, Caller, Timespec, WccAttr } from './types.js';
+import { backingPath, lstatOrNull } from './namespace.js';
+import { fail } from './errors.js';
+import { lowerFileid } from './identity.js';
+
+const NS = 1_000_000_000n;
+
+export function nsToTimespec(ns: bigint): Timespec {
+  return { sec: Number(ns / NS), nsec: Number(ns % NS) };
+}
+
+export function timespecToNs(t: Timespec): bigint {
+  return BigInt(t.sec) * NS + BigInt(t.nsec);
+}
+
+export function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+}
+
+/** Linux dev_t encoding (glibc's gnu_dev_major/minor). */
+export function splitDev(dev: bigint): { major: number; minor: number } {
+  const d = dev;
+  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+export function packRdev(r: { major: number; minor: number }): number {
+  return r.major * 0x100000 + r.minor;
+}
+
+function unpackRdev(n: number): { major: number; minor: number } {
+  return { major: Math.floor(n / 0x100000), minor: n % 0x100000 };
+}
+
+/** Merge a backing stat with the node's overrides. */
+export function attrOf(ctx: UnionContext, node: NodeRow, st: BigIntStats): Attr {
+  let nlink = Number(st.nlink);
+  if (node.kind === 'dir') nlink = Math.max(2, nlink);
+  else if (node.nlink !== null) nlink = node.nlink;
+  return {
+    type: node.kind,
+    mode: node.mode ?? Number(st.mode & 0o7777n),
+    nlink,
+    uid: node.uid ?? Number(st.uid),
+    gid: node.gid ?? Number(st.gid),
+    size: node.kind === 'char' || node.kind === 'block' || node.kind === 'fifo' || node.kind === 'socket' ? 0n : st.size,
+    used: st.blocks * 512n,
+    rdev: node.rdev !== null ? unpackRdev(node.rdev) : splitDev(st.rdev),
+    fileid: node.id,
+    generation: ctx.epoch,
+    atime: nsToTimespec(node.atime ?? st.atimeNs),
+    mtime: nsToTimespec(node.mtime ?? st.mtimeNs),
+    ctime: nsToTimespec(node.ctime ?? st.ctimeNs),
+  };
+}
+
+/**
+ * Stat the object's backing file and build its attributes. A lower object that vanished or was
+ * replaced underneath a recorded id is reported (log) and answered EIO, never served as if
+ * nothing happened.
+ */
+export async function getAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
+  const path = backingPath(ctx, node);
+  const st = await lstatOrNull(path);
+  if (st === null) {
+    if (!node.upper && !node.indexed) {
+      ctx.log('error', 'lower object vanished underneath the union', { fileid: String(node.id), path });
+      fail('EIO', 'lower layer changed underneath the union');
+    }
+    fail('ESTALE', `backing file of ${node.id} is missing`);
+  }
+  if (!node.upper && !node.indexed && node.layer !== null) {
+    const expected = lowerFileid(node.layer, st.ino);
+    if (expected !== undefined && node.id >= 1n << 48n && expected !== node.id) {
+      ctx.log('error', 'lower object replaced underneath the union', { fileid: String(node.id), path });
+      fail('EIO', 'lower layer changed underneath the union');
+    }
+  }
+  return attrOf(ctx, node, st);
+}
+
+export function wccOf(a: Attr): WccAttr {
+  return { size: a.size, mtime: a.mtime, ctime: a.ctime };
+}
+
+export function inGroup(caller: Caller, gid: number): boolean {
+  return caller.gid === gid || caller.groups.includes(gid);
+}
+
+/** rwx bits (4/2/1) the caller holds on an object, as POSIX decides them (root bypasses). */
+export function permBits(attr: Attr, caller: Caller): number {
+  if (caller.uid === 0) {
+    // Root may read and write anything, and execute what anyone may execute (directories: search).
+    const anyX = attr.type === 'dir' || (attr.mode & 0o111) !== 0;
+    return 6 | (anyX ? 1 : 0);
+  }
+  if (caller.uid === attr.uid) return (attr.mode >> 6) & 7;
+  if (inGroup(caller, attr.gid)) return (attr.mode >> 3) & 7;
+  return attr.mode & 7;
+}
+
+export function requirePerm(attr: Attr, caller: Caller, want: number): void {
+  if ((permBits(attr, caller) & want) !== want) fail('EACCES');
+}
+
+/**
+ * Removing or renaming away `victim` from `dir`: write+search on the directory, and in a sticky
+ * directory only the owner of the directory or of the victim (or root) may do it (EPERM, as Linux).
+ */
+export function requireRemovable(dir: Attr, victim: Attr, caller: Caller): void {
+  requirePerm(dir, caller, 3);
+  if ((dir.mode & 0o1000) !== 0 && caller.uid !== 0 && caller.uid !== dir.uid && caller.uid !== victim.uid) {
+    fail('EPERM', 'sticky directory');
+  }
+}

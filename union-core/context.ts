@@ -1,0 +1,101 @@
+/** State shared by every union rule for one open union, and small shared mechanisms. */
+
+import { open } from 'node:fs/promises';
+import type { MetadataStore } from './store.js';
+import type { Layers } from './layers.js';
+
+export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+export interface UnionContext {
+  store: MetadataStore;
+  layers: Layers;
+  /** Random per union at creation: the generation of every object (see identity.ts). */
+  epoch: number;
+  /** Owners and device numbers are applied for real (running as root). */
+  privileged: boolean;
+  log: LogFn;
+  locks: KeyedLock;
+  syncer: DirSyncer;
+  /** Caches of derived paths; cleared whenever a directory moves or disappears. */
+  cache: {
+    rel: Map<bigint, string>;
+    lowerRel: Map<bigint, string>;
+    lowerDirs: Map<bigint, LowerDir[]>;
+  };
+}
+
+/** One lower directory contributing entries to a merged directory. */
+export interface LowerDir {
+  layer: number;
+  path: string;
+}
+
+export function clearPathCaches(ctx: UnionContext): void {
+  ctx.cache.rel.clear();
+  ctx.cache.lowerRel.clear();
+  ctx.cache.lowerDirs.clear();
+}
+
+/**
+ * Serialises operations per key (a name in a directory, an object), so that two requests on the
+ * same name cannot interleave their store commit and file-system steps, while operations on
+ * different names run concurrently and share group commits.
+ */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async with<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const releases: (() => void)[] = [];
+    for (const k of sorted) releases.push(await this.acquire(k));
+    try {
+      return await fn();
+    } finally {
+      for (const r of releases.reverse()) r();
+    }
+  }
+
+  private async acquire(key: string): Promise<() => void> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = prev.then(() => mine);
+    this.tails.set(key, tail);
+    await prev;
+    return () => {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    };
+  }
+}
+
+/**
+ * fsync of directories after namespace changes, shared by concurrent operations: a request for a
+ * directory whose sync has not started yet joins it; one that arrives while a sync of that
+ * directory runs waits for the next.
+ */
+export class DirSyncer {
+  private readonly pending = new Map<string, Promise<void>>();
+
+  syncAll(dirs: Iterable<string>): Promise<void> {
+    return Promise.all([...new Set(dirs)].map((d) => this.sync(d))).then(() => undefined);
+  }
+
+  sync(dir: string): Promise<void> {
+    const queued = this.pending.get(dir);
+    if (queued) return queued;
+    const p = (async () => {
+      // Let other operations of this tick join before the sync starts.
+      await new Promise<void>((r) => setImmediate(r));
+      this.pending.delete(dir);
+      const fh = await open(dir, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    })();
+    this.pending.set(dir, p);
+    return p;
+  }
+}

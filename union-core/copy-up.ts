@@ -1,0 +1,128 @@
+/**
+ * Copy-up rule: make the upper copy of a lower object before it changes.
+ *
+ * - Directories: an empty upper directory with the lower one's mode, owner and times; its lower
+ *   entries keep falling through (rows), nothing below is copied.
+ * - Regular files: data copied with `fs.copyFile` (reflink/copy_file_range where the platform
+ *   offers them) into work/tmp, fsynced, then renamed into place through the journal. A truncate
+ *   to zero copies no data at all.
+ * - A regular file with several lower names goes to work/index/<fileid> instead of one name's
+ *   place: every name (a row pointing at the same id) then sees the new data, and link counts
+ *   stay the union's (overlayfs breaks such links unless index=on).
+ * - Symlinks are recreated; device nodes, FIFOs and sockets become empty placeholder files whose
+ *   type and device number the store keeps.
+ * - Metadata-only changes (chmod, chown, utimes) never come here: they are overrides in the
+ *   store (setattr.ts), so chmod of a 1 GiB lower file copies nothing.
+ */
+
+import { copyFile, mkdir, writeFile, symlink, readlink, chmod, lchown, lutimes, open, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { UnionContext } from './context.js';
+import { clearPathCaches } from './context.js';
+import { nodeOf, parentOf, backingPath, upperPath, lstatOrNull } from './namespace.js';
+import { commitAndApply, tmpPath } from './journal.js';
+import { fail } from './errors.js';
+import { nsToTimespec, packRdev, splitDev } from './attrs.js';
+import { ROOT_ID } from './store.js';
+
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function toDate(ns: bigint): Date {
+  const t = nsToTimespec(ns);
+  return new Date(t.sec * 1000 + Math.floor(t.nsec / 1e6));
+}
+
+/** Make directory `id` (and its ancestors) exist on the upper. */
+export async function ensureUpperDir(ctx: UnionContext, id: bigint): Promise<void> {
+  if (nodeOf(ctx, id).upper) return;
+  if (id !== ROOT_ID) await ensureUpperDir(ctx, parentOf(ctx, id));
+  await ctx.locks.with([`id:${id}`], async () => {
+    const node = nodeOf(ctx, id);
+    if (node.upper) return;
+    const st = await lstatOrNull(backingPath(ctx, node));
+    if (!st) fail('EIO', 'lower directory vanished');
+    const tmp = tmpPath(ctx, `dir-${id}`);
+    await mkdir(tmp, { mode: 0o700 });
+    await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
+    if (ctx.privileged) await lchown(tmp, node.uid ?? Number(st.uid), node.gid ?? Number(st.gid));
+    await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
+    await fsyncPath(tmp);
+    const dest = upperPath(ctx, id);
+    await commitAndApply(ctx, () => {
+      const n = nodeOf(ctx, id);
+      ctx.store.putNode({
+        ...n,
+        upper: true,
+        mode: null,
+        uid: ctx.privileged ? null : n.uid,
+        gid: ctx.privileged ? null : n.gid,
+        atime: null,
+        mtime: null,
+      });
+      return { renames: [{ from: tmp, to: dest }] };
+    });
+  });
+}
+
+/**
+ * Copy a non-directory object up (no-op if it already is). With `empty`, the copy has no data
+ * (the caller truncates to zero anyway).
+ */
+export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: boolean } = {}): Promise<void> {
+  const first = nodeOf(ctx, id);
+  if (first.upper || first.indexed) return;
+  if (first.kind === 'dir') return ensureUpperDir(ctx, id);
+  const st0 = await lstatOrNull(backingPath(ctx, first));
+  if (!st0) fail('EIO', 'lower object vanished');
+  const indexed = first.kind === 'file' && st0.nlink > 1n;
+  if (!indexed) await ensureUpperDir(ctx, parentOf(ctx, id));
+  await ctx.locks.with([`id:${id}`], async () => {
+    const node = nodeOf(ctx, id);
+    if (node.upper || node.indexed) return;
+    const src = backingPath(ctx, node);
+    const st = await lstatOrNull(src);
+    if (!st) fail('EIO', 'lower object vanished');
+    const tmp = tmpPath(ctx, `up-${id}`);
+    let rdev = node.rdev;
+    if (node.kind === 'file') {
+      if (opts.empty) await writeFile(tmp, '');
+      else await copyFile(src, tmp, constants.COPYFILE_FICLONE);
+    } else if (node.kind === 'symlink') {
+      await symlink(await readlink(src), tmp);
+    } else {
+      await writeFile(tmp, '');
+      rdev ??= packRdev(splitDev(st.rdev));
+    }
+    const isLink = node.kind === 'symlink';
+    if (!isLink) await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
+    if (ctx.privileged) await lchown(tmp, node.uid ?? Number(st.uid), node.gid ?? Number(st.gid));
+    await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
+    if (!isLink) await fsyncPath(tmp);
+    const dest = indexed ? join(ctx.layers.indexDir, String(id)) : upperPath(ctx, id);
+    await commitAndApply(ctx, () => {
+      const n = nodeOf(ctx, id);
+      ctx.store.putNode({
+        ...n,
+        upper: !indexed,
+        indexed,
+        nlink: indexed ? n.nlink ?? Number(st.nlink) : n.nlink,
+        mode: isLink ? n.mode : null,
+        uid: ctx.privileged ? null : n.uid,
+        gid: ctx.privileged ? null : n.gid,
+        rdev,
+        atime: null,
+        mtime: null,
+        ctime: null,
+      });
+      return { renames: [{ from: tmp, to: dest }] };
+    });
+    clearPathCaches(ctx);
+  });
+}

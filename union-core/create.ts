@@ -1,0 +1,163 @@
+/**
+ * Creating names: create (unchecked / guarded / exclusive), mkdir, symlink, mknod, link.
+ *
+ * New objects are built complete in work/tmp (type, mode, owner, times, fsync) and renamed into
+ * the upper through the journal, so a full disk fails before anything becomes visible. A new
+ * directory is opaque: whatever a lower layer had under that name (a whiteout stood there) stays
+ * hidden. New objects belong to the caller; in a setgid directory they take its group, and new
+ * directories inherit the setgid bit.
+ */
+
+import { writeFile, mkdir, symlink, chmod, lchown, link as fsLink, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { UnionContext } from './context.js';
+import type { Attr, Caller, NodeType, SetAttrs } from './types.js';
+import { blankNode, type NodeRow } from './store.js';
+import { checkName } from './names.js';
+import { dirNode, nodeOf, upperPath, lstatOrNull } from './namespace.js';
+import { getAttr, requirePerm, packRdev } from './attrs.js';
+import { addEntry } from './lookup.js';
+import { completeDir } from './readdir.js';
+import { copyUp, ensureUpperDir } from './copy-up.js';
+import { commitAndApply, tmpPath, type RenameStep } from './journal.js';
+import { fail } from './errors.js';
+
+export interface NewObject {
+  kind: NodeType;
+  attrs: SetAttrs;
+  /** Build the object at `path` (in work/tmp). */
+  build(path: string): Promise<void>;
+  verifier?: Buffer;
+  rdev?: { major: number; minor: number };
+}
+
+const DEFAULT_MODE: Record<NodeType, number> = {
+  file: 0o644, dir: 0o755, symlink: 0o777, char: 0o644, block: 0o644, socket: 0o644, fifo: 0o644,
+};
+
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Checks every creating operation shares: name, directory, permissions, directory state. */
+export async function prepareParent(ctx: UnionContext, dirId: bigint, name: string, caller: Caller): Promise<Attr> {
+  checkName(name, { creating: true });
+  const dirAttr = await getAttr(ctx, dirNode(ctx, dirId));
+  requirePerm(dirAttr, caller, 3);
+  await completeDir(ctx, dirId);
+  await ensureUpperDir(ctx, dirId);
+  return dirAttr;
+}
+
+/**
+ * If the upper holds something at `dest` that no row knows (left by a crash or put there by
+ * hand), move it aside so the new object can take its place.
+ */
+async function clearUntracked(ctx: UnionContext, dest: string): Promise<RenameStep[]> {
+  return (await lstatOrNull(dest)) ? [{ from: dest, to: tmpPath(ctx, 'untracked') }] : [];
+}
+
+export async function createObject(
+  ctx: UnionContext,
+  dirId: bigint,
+  name: string,
+  obj: NewObject,
+  caller: Caller,
+): Promise<NodeRow> {
+  const dirAttr = await prepareParent(ctx, dirId, name, caller);
+  return ctx.locks.with([`name:${dirId}/${name}`], async () => {
+    if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+    const setgidDir = (dirAttr.mode & 0o2000) !== 0;
+    const uid = obj.attrs.uid ?? caller.uid;
+    const gid = obj.attrs.gid ?? (setgidDir ? dirAttr.gid : caller.gid);
+    let mode = (obj.attrs.mode ?? DEFAULT_MODE[obj.kind]) & 0o7777;
+    if (obj.kind === 'dir' && setgidDir) mode |= 0o2000;
+    const tmp = tmpPath(ctx, 'new');
+    await obj.build(tmp);
+    if (obj.kind !== 'symlink') await chmod(tmp, mode);
+    if (ctx.privileged) await lchown(tmp, uid, gid);
+    if (obj.kind !== 'symlink') await fsyncPath(tmp);
+    const dest = join(upperPath(ctx, dirId), name);
+    const aside = await clearUntracked(ctx, dest);
+    let created!: NodeRow;
+    await commitAndApply(ctx, () => {
+      if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+      const id = ctx.store.allocateIds();
+      created = {
+        ...blankNode(id, obj.kind),
+        upper: true,
+        opaque: obj.kind === 'dir',
+        complete: obj.kind === 'dir',
+        uid: ctx.privileged ? null : uid,
+        gid: ctx.privileged ? null : gid,
+        mode: obj.kind === 'symlink' ? 0o777 : null,
+        rdev: obj.rdev ? packRdev(obj.rdev) : null,
+        verifier: obj.verifier ?? null,
+      };
+      ctx.store.putNode(created);
+      addEntry(ctx, dirId, name, id);
+      return { renames: [...aside, { from: tmp, to: dest }] };
+    });
+    return created;
+  });
+}
+
+export function newFile(attrs: SetAttrs, verifier?: Buffer): NewObject {
+  return { kind: 'file', attrs, verifier, build: (p) => writeFile(p, '', { flag: 'wx' }) };
+}
+
+export function newDir(attrs: SetAttrs): NewObject {
+  return { kind: 'dir', attrs, build: (p) => mkdir(p, { mode: 0o700 }) };
+}
+
+export function newSymlink(target: string, attrs: SetAttrs): NewObject {
+  if (target.length === 0) fail('EINVAL', 'empty symlink target');
+  if (Buffer.byteLength(target) > 4095) fail('ENAMETOOLONG', 'symlink target too long');
+  return { kind: 'symlink', attrs, build: (p) => symlink(target, p) };
+}
+
+/**
+ * Device nodes, FIFOs and sockets are empty placeholder files whose type and device number the
+ * store keeps: the union serves them to NFS clients (which create the real thing on their side)
+ * whether or not the server may call mknod, and the lowers' own device nodes are served the same.
+ */
+export function newSpecial(kind: 'char' | 'block' | 'socket' | 'fifo', attrs: SetAttrs, rdev: { major: number; minor: number }): NewObject {
+  return { kind, attrs, rdev: kind === 'char' || kind === 'block' ? rdev : undefined, build: (p) => writeFile(p, '', { flag: 'wx' }) };
+}
+
+/** link(2): a new name for an existing non-directory. */
+export async function linkRule(ctx: UnionContext, id: bigint, dirId: bigint, name: string, caller: Caller): Promise<void> {
+  const target = nodeOf(ctx, id);
+  if (target.kind === 'dir') fail('EPERM', 'hard link to a directory');
+  await prepareParent(ctx, dirId, name, caller);
+  await copyUp(ctx, id);
+  await ctx.locks.with([`name:${dirId}/${name}`, `id:${id}`], async () => {
+    if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+    const node = nodeOf(ctx, id);
+    if (node.indexed) {
+      // All names of an indexed file are rows; the data has one home in work/index.
+      await commitAndApply(ctx, () => {
+        if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+        const n = nodeOf(ctx, id);
+        ctx.store.putNode({ ...n, nlink: (n.nlink ?? 1) + 1 });
+        addEntry(ctx, dirId, name, id);
+        return { renames: [] };
+      });
+      return;
+    }
+    const tmp = tmpPath(ctx, 'link');
+    await fsLink(upperPath(ctx, id), tmp);
+    const dest = join(upperPath(ctx, dirId), name);
+    const aside = await clearUntracked(ctx, dest);
+    await commitAndApply(ctx, () => {
+      if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+      addEntry(ctx, dirId, name, id);
+      return { renames: [...aside, { from: tmp, to: dest }] };
+    });
+  });
+}

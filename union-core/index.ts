@@ -1,0 +1,13 @@
+/**
+ * union-core: the writable-overlay engine. Table of contents:
+ *   union.ts      Union.open and the operations (UnionFs)       types.ts    the public contract
+ *   lookup.ts     lookup rule                                   readdir.ts  fallthrus and cookies
+ *   copy-up.ts    copy-up rule (data, dirs, hard-link index)    whiteout.ts unlink/rmdir rule
+ *   create.ts     create/mkdir/symlink/mknod/link               rename.ts   rename rule (redirects)
+ *   setattr.ts    setattr + metadata-only copy-up              data.ts     read/write/commit
+ *   journal.ts    crash-safe namespace changes (redo journal)   check.ts    consistency check
+ *   store.ts      metadata store (SQLite)                       identity.ts stable fileids
+ *   namespace.ts  paths, lower directories                      layers.ts   layer validation
+ */
+export { Union } from './union.js';
+export * from './types.js';

@@ -1,0 +1,103 @@
+/**
+ * Crash-safe namespace changes: a redo journal of renames.
+ *
+ * Every change to the upper tree follows one pattern:
+ *   1. prepare  — build whatever is new in work/tmp (a copied-up file, a new empty file, a new
+ *                 directory, a symlink): anything that can fail for lack of space fails here,
+ *                 before the union changed, and leaves only a temporary behind.
+ *   2. commit   — in ONE store transaction: re-validate, change the rows, and record the intent:
+ *                 the list of renames that will bring the upper tree in line with the rows. Then
+ *                 wait until that transaction is durable.
+ *   3. apply    — perform the renames (each "if `from` still exists, rename it to `to`", so
+ *                 replaying is harmless), fsync the directories involved.
+ *   4. forget   — delete the intent (rides along with the next group commit).
+ * The client is answered after 3. After a crash, reopening replays every recorded intent (redo),
+ * then empties work/tmp: each interrupted operation ends fully done if its rows committed, and
+ * fully undone (only a temporary left, now deleted) if they did not. The store is the truth for
+ * names; removing upper objects is a rename into work/tmp, so data vanish only after the rows did.
+ */
+
+import { rename, rm, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { UnionContext } from './context.js';
+import { fromFsError, isErrno } from './errors.js';
+
+export interface RenameStep {
+  from: string;
+  to: string;
+}
+
+export interface Plan {
+  renames: RenameStep[];
+  /** Extra directories to fsync besides the parents of every rename target and source. */
+  syncDirs?: string[];
+}
+
+/** A fresh unique path in work/tmp. */
+export function tmpPath(ctx: UnionContext, tag: string): string {
+  return join(ctx.layers.tmpDir, `${tag}.${randomBytes(6).toString('hex')}`);
+}
+
+async function applyRename(step: RenameStep): Promise<void> {
+  try {
+    await rename(step.from, step.to);
+  } catch (e) {
+    // Already applied before a crash: the source is gone. Anything else is a real failure.
+    if (isErrno(e, 'ENOENT')) return;
+    throw e;
+  }
+}
+
+/**
+ * Steps 2–4 above. `plan` runs inside the store transaction: it validates (throwing a UnionError
+ * aborts everything), updates rows, and returns the renames to apply.
+ */
+export async function commitAndApply(ctx: UnionContext, plan: () => Plan): Promise<void> {
+  let steps: Plan = { renames: [] };
+  const seq = ctx.store.transaction(() => {
+    steps = plan();
+    return steps.renames.length > 0 ? ctx.store.addIntent(JSON.stringify(steps.renames)) : null;
+  });
+  await ctx.store.durable();
+  if (seq === null) return;
+  try {
+    for (const r of steps.renames) await applyRename(r);
+    const dirs = new Set<string>(steps.syncDirs ?? []);
+    for (const r of steps.renames) {
+      dirs.add(dirname(r.to));
+      dirs.add(dirname(r.from));
+    }
+    await ctx.syncer.syncAll(dirs);
+  } catch (e) {
+    // The rows are committed; the intent stays and is replayed at the next open.
+    ctx.log('error', 'applying a committed namespace change failed; will be replayed at next open', {
+      error: String(e),
+      renames: steps.renames,
+    });
+    throw fromFsError(e);
+  }
+  ctx.store.deleteIntent(seq);
+}
+
+/** Replay every recorded intent, then empty work/tmp. Called once at open, before any operation. */
+export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: number; discarded: number }> {
+  const intents = ctx.store.intents();
+  for (const { seq, steps } of intents) {
+    const renames = JSON.parse(steps) as RenameStep[];
+    for (const r of renames) await applyRename(r);
+    await ctx.syncer.syncAll(renames.flatMap((r) => [dirname(r.to), dirname(r.from)]));
+    ctx.store.deleteIntent(seq);
+    ctx.log('info', 'replayed interrupted namespace change', { seq: String(seq), renames: renames.length });
+  }
+  const leftovers = await readdir(ctx.layers.tmpDir);
+  await Promise.all(leftovers.map((n) => rm(join(ctx.layers.tmpDir, n), { recursive: true, force: true })));
+  if (leftovers.length) ctx.log('info', 'discarded leftovers of interrupted operations', { count: leftovers.length });
+  await ctx.store.durable();
+  return { replayed: intents.length, discarded: leftovers.length };
+}
+
+/** Delete something moved to work/tmp, in the background (errors are only logged). */
+export function discardLater(ctx: UnionContext, path: string): void {
+  rm(path, { recursive: true, force: true }).catch((e) => ctx.log('warn', 'could not delete discarded object', { path, error: String(e) }));
+}

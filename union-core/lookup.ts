@@ -1,0 +1,85 @@
+/**
+ * Lookup rule: from (directory, name) to an object.
+ *
+ *   directory complete (listed or changed before)  -> its entry rows are the whole truth:
+ *                                                      no row = not there (whiteout or never was)
+ *   directory on the upper but not yet complete    -> complete it first (adopts upper content)
+ *   directory only below                           -> a row from an earlier lookup, else search the
+ *                                                      lower directories top-down (one lstat per
+ *                                                      layer on a hit), honouring image whiteouts
+ * A lower object found for the first time gets its computed id and an entry row, durable before
+ * the answer, so the handle a client receives always resolves after a restart.
+ */
+
+import type { BigIntStats } from 'node:fs';
+import type { UnionContext } from './context.js';
+import type { Caller } from './types.js';
+import { blankNode, type NodeRow } from './store.js';
+import { checkName, isWhiteoutName } from './names.js';
+import { dirNode, nodeOf, parentOf, lowerDirs, findInLowers } from './namespace.js';
+import { getAttr, requirePerm } from './attrs.js';
+import { fail } from './errors.js';
+import { kindOf, lowerFileid } from './identity.js';
+import { completeDir } from './readdir.js';
+
+/**
+ * Record a lower object as (dir, name) -> id inside the current transaction, creating its node
+ * row if it has none. Returns the node. Callers run this in a store transaction.
+ */
+export function recordLowerEntry(ctx: UnionContext, dirId: bigint, name: string, layer: number, st: BigIntStats): NodeRow {
+  const { store } = ctx;
+  const existing = store.getEntry(dirId, name);
+  if (existing) return nodeOf(ctx, existing.id);
+  const id = lowerFileid(layer, st.ino) ?? store.allocateIds();
+  let node = store.getNode(id);
+  if (!node) {
+    node = { ...blankNode(id, kindOf(st)), layer };
+    store.putNode(node);
+  }
+  addEntry(ctx, dirId, name, id);
+  return node;
+}
+
+/** Insert (dir, name) -> id with the directory's next never-used cookie. */
+export function addEntry(ctx: UnionContext, dirId: bigint, name: string, id: bigint): void {
+  const dir = nodeOf(ctx, dirId);
+  ctx.store.putEntry({ dir: dirId, name, id, cookie: dir.nextCookie });
+  ctx.store.putNode({ ...dir, nextCookie: dir.nextCookie + 1n });
+}
+
+export async function lookupNode(ctx: UnionContext, dirId: bigint, name: string, caller: Caller): Promise<NodeRow> {
+  const dir = dirNode(ctx, dirId);
+  requirePerm(await getAttr(ctx, dir), caller, 1);
+  if (name === '.') return dir;
+  if (name === '..') return nodeOf(ctx, parentOf(ctx, dirId));
+  checkName(name);
+  if (isWhiteoutName(name)) fail('ENOENT');
+  return findChild(ctx, dirId, name);
+}
+
+/** The object named `name` in a directory, without permission checks (callers did them). */
+export async function findChild(ctx: UnionContext, dirId: bigint, name: string): Promise<NodeRow> {
+  let dir = dirNode(ctx, dirId);
+  if (dir.upper && !dir.complete) {
+    await completeDir(ctx, dirId);
+    dir = dirNode(ctx, dirId);
+  }
+  const row = ctx.store.getEntry(dirId, name);
+  if (row) return nodeOf(ctx, row.id);
+  if (dir.complete) fail('ENOENT');
+  const found = await findInLowers(await lowerDirs(ctx, dirId), name);
+  if (!found) fail('ENOENT');
+  const node = ctx.store.transaction(() => recordLowerEntry(ctx, dirId, name, found.layer, found.st));
+  await ctx.store.durable();
+  return node;
+}
+
+/** Like findChild, but undefined instead of ENOENT. */
+export async function findChildOrNone(ctx: UnionContext, dirId: bigint, name: string): Promise<NodeRow | undefined> {
+  try {
+    return await findChild(ctx, dirId, name);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}

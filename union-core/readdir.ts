@@ -1,0 +1,138 @@
+/**
+ * Readdir rule: persistent fallthrus and stable cookies.
+ *
+ * The first time a directory is listed or changed it is *completed*: every visible entry of every
+ * layer (upper first, then the lowers top-down; whiteouts and opaque markers honoured, each name
+ * once) gets an entry row with a cookie, in one transaction. From then on the rows are the
+ * directory: a listing is one index range scan `cookie > c ORDER BY cookie LIMIT n`, so each call
+ * costs O(entries returned), a cookie stays valid across creates, removes, renames and restarts,
+ * and new entries get new, never-reused cookies (the directory's counter only grows).
+ */
+
+import { readdir, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BigIntStats } from 'node:fs';
+import type { UnionContext } from './context.js';
+import type { Caller, DirEntry, ReaddirResult } from './types.js';
+import { blankNode } from './store.js';
+import { dirNode, nodeOf, lowerDirs, upperPath } from './namespace.js';
+import { getAttr, requirePerm } from './attrs.js';
+import { isWhiteoutDevice, kindOf } from './identity.js';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
+import { recordLowerEntry, addEntry } from './lookup.js';
+
+interface Found {
+  name: string;
+  /** null: found on the upper (adopted content the store did not know). */
+  layer: number | null;
+  st: BigIntStats;
+}
+
+const STAT_CONCURRENCY = 64;
+
+async function statAll(dir: string, names: string[]): Promise<(BigIntStats | null)[]> {
+  const out = new Array<BigIntStats | null>(names.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const i = next++;
+      out[i] = await lstat(join(dir, names[i]), { bigint: true }).catch(() => null);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, names.length) }, worker));
+  return out;
+}
+
+/** Gather the visible entries of all layers of a directory (no store changes). */
+async function gatherLayers(ctx: UnionContext, dirId: bigint, upper: boolean): Promise<Found[]> {
+  const seen = new Set<string>();
+  const found: Found[] = [];
+  const take = async (path: string, layer: number | null, names: string[]) => {
+    const stats = await statAll(path, names);
+    const hiddenBelow: string[] = [];
+    names.forEach((name, i) => {
+      const st = stats[i];
+      if (st === null) return;
+      if (layer !== null && isWhiteoutDevice(st)) {
+        hiddenBelow.push(name);
+        return;
+      }
+      found.push({ name, layer, st });
+      seen.add(name);
+    });
+    for (const h of hiddenBelow) seen.add(h);
+  };
+  if (upper) {
+    const names = (await readdir(upperPath(ctx, dirId))).filter((n) => !ctx.store.getEntry(dirId, n));
+    await take(upperPath(ctx, dirId), null, names);
+  }
+  for (const { layer, path } of await lowerDirs(ctx, dirId)) {
+    const names: string[] = [];
+    const whiteouts: string[] = [];
+    for (const name of await readdir(path)) {
+      if (name === OPAQUE_MARKER) continue;
+      if (name.startsWith(WHITEOUT_PREFIX)) whiteouts.push(name.slice(WHITEOUT_PREFIX.length));
+      else if (!seen.has(name)) names.push(name);
+    }
+    await take(path, layer, names);
+    for (const w of whiteouts) seen.add(w);
+  }
+  return found;
+}
+
+/** Record every visible entry of a directory as rows, once. */
+export async function completeDir(ctx: UnionContext, dirId: bigint): Promise<void> {
+  if (dirNode(ctx, dirId).complete) return;
+  await ctx.locks.with([`complete:${dirId}`], async () => {
+    const dir = dirNode(ctx, dirId);
+    if (dir.complete) return;
+    const found = await gatherLayers(ctx, dirId, dir.upper);
+    found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    ctx.store.transaction(() => {
+      for (const f of found) {
+        if (ctx.store.getEntry(dirId, f.name)) continue;
+        if (f.layer !== null) {
+          recordLowerEntry(ctx, dirId, f.name, f.layer, f.st);
+        } else {
+          const id = ctx.store.allocateIds();
+          // Content found on the upper that the store never saw (an upper populated by hand): adopt
+          // it; a directory merges with its lower namesakes as overlayfs would.
+          ctx.store.putNode({ ...blankNode(id, kindOf(f.st)), upper: true, layer: 0 });
+          addEntry(ctx, dirId, f.name, id);
+        }
+      }
+      ctx.store.putNode({ ...dirNode(ctx, dirId), complete: true });
+    });
+    await ctx.store.durable();
+    if (found.length > 1000) ctx.log('info', 'recorded fallthrus of a merged directory', { fileid: String(dirId), entries: found.length });
+  });
+}
+
+export async function readdirRule(
+  ctx: UnionContext,
+  dirId: bigint,
+  cookie: bigint,
+  limit: number,
+  withAttrs: boolean,
+  caller: Caller,
+): Promise<ReaddirResult> {
+  const dir = dirNode(ctx, dirId);
+  requirePerm(await getAttr(ctx, dir), caller, 4);
+  await completeDir(ctx, dirId);
+  const rows = ctx.store.entryPage(dirId, cookie, limit + 1);
+  const eof = rows.length <= limit;
+  if (!eof) rows.length = limit;
+  const entries: DirEntry[] = rows.map((r) => ({ name: r.name, fileid: r.id, cookie: r.cookie, type: nodeOf(ctx, r.id).kind }));
+  if (withAttrs) {
+    await Promise.all(
+      entries.map(async (e) => {
+        try {
+          e.attr = await getAttr(ctx, nodeOf(ctx, e.fileid));
+        } catch {
+          // A vanished lower entry is reported by getAttr; the listing still shows the name.
+        }
+      }),
+    );
+  }
+  return { entries, eof, dirAttr: await getAttr(ctx, dirNode(ctx, dirId)) };
+}

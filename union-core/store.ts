@@ -1,0 +1,332 @@
+/**
+ * The metadata store: what the upper tree cannot say by itself. SQLite in WAL mode, in the work
+ * directory, behind a narrow interface (rows in, rows out, a transaction, a durability barrier) so
+ * a shared PostgreSQL store can later stand in for it.
+ *
+ * Tables
+ *   node   one row per object handed out: kind, where it lives (upper/lower layer), directory state
+ *          (complete listing, opaque, redirect, next readdir cookie), explicit link count,
+ *          metadata overrides (mode, owner, rdev, times), exclusive-create verifier.
+ *   entry  (dir, name) -> id with a readdir cookie. For a *complete* directory these rows are the
+ *          whole listing: a lower name without a row is whited out. Rows of lower entries are the
+ *          persistent fallthrus.
+ *   intent redo journal of file-system steps not yet known to be done (see journal.ts).
+ *   meta   union identity (layers, epoch), schema version, id counter.
+ *
+ * Durability (group commit): writes commit with synchronous=NORMAL, i.e. into the WAL without an
+ * fsync, which is already safe against a process kill. `durable()` then fsyncs the WAL file on a
+ * descriptor of our own, asynchronously, and every operation waiting at that moment shares the one
+ * fsync. SQLite itself syncs the WAL before and the database after each checkpoint.
+ */
+
+import Database from 'better-sqlite3';
+import { openSync, fsync, closeSync } from 'node:fs';
+import type { NodeType } from './types.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** fileid of the union's root directory. Counter-allocated ids start above it. */
+export const ROOT_ID = 1n;
+
+export interface NodeRow {
+  id: bigint;
+  kind: NodeType;
+  /** The object lives on the upper layer (created there or copied up). */
+  upper: boolean;
+  /** Lower layer the object was found in (0 = highest), or null when created on the upper. */
+  layer: number | null;
+  /** Directory: entry rows hold the complete listing. */
+  complete: boolean;
+  /** Directory: no lower layer contributes to it. */
+  opaque: boolean;
+  /** Directory: lower path (relative to each lower root) its lower content lives at. */
+  redirect: string | null;
+  nextCookie: bigint;
+  /** Regular file whose data lives in work/index/<id> (lower hard links copied up). */
+  indexed: boolean;
+  /** Link count when the backing file's own count is not the union's. */
+  nlink: number | null;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+  /** Device number override (major << 20 | minor) for placeholder device nodes. */
+  rdev: number | null;
+  /** Time overrides in nanoseconds since the epoch. */
+  atime: bigint | null;
+  mtime: bigint | null;
+  ctime: bigint | null;
+  verifier: Buffer | null;
+}
+
+export interface EntryRow {
+  dir: bigint;
+  name: string;
+  id: bigint;
+  cookie: bigint;
+}
+
+const NODE_COLUMNS =
+  'id, kind, upper, layer, complete, opaque, redirect, next_cookie, indexed, nlink, mode, uid, gid, rdev, atime, mtime, ctime, verifier';
+
+function toNodeRow(r: any): NodeRow {
+  const num = (v: bigint | null) => (v === null ? null : Number(v));
+  return {
+    id: r.id,
+    kind: r.kind,
+    upper: r.upper === 1n,
+    layer: num(r.layer),
+    complete: r.complete === 1n,
+    opaque: r.opaque === 1n,
+    redirect: r.redirect,
+    nextCookie: r.next_cookie,
+    indexed: r.indexed === 1n,
+    nlink: num(r.nlink),
+    mode: num(r.mode),
+    uid: num(r.uid),
+    gid: num(r.gid),
+    rdev: num(r.rdev),
+    atime: r.atime,
+    mtime: r.mtime,
+    ctime: r.ctime,
+    verifier: r.verifier,
+  };
+}
+
+function fromNodeRow(n: NodeRow): unknown[] {
+  const b = (v: boolean) => (v ? 1 : 0);
+  return [
+    n.id, n.kind, b(n.upper), n.layer, b(n.complete), b(n.opaque), n.redirect, n.nextCookie, b(n.indexed),
+    n.nlink, n.mode, n.uid, n.gid, n.rdev, n.atime, n.mtime, n.ctime, n.verifier,
+  ];
+}
+
+/** A node row with every optional field empty. */
+export function blankNode(id: bigint, kind: NodeType): NodeRow {
+  return {
+    id, kind, upper: false, layer: null, complete: false, opaque: false, redirect: null, nextCookie: 3n,
+    indexed: false, nlink: null, mode: null, uid: null, gid: null, rdev: null, atime: null, mtime: null,
+    ctime: null, verifier: null,
+  };
+}
+
+/** Bound on cached node rows; beyond it the cache starts over (rows are cheap to reload). */
+const NODE_CACHE_MAX = 200_000;
+
+export class MetadataStore {
+  private readonly db: Database.Database;
+  private readonly nodeCache = new Map<bigint, NodeRow>();
+  private readonly stmt;
+  private walFd: number | null = null;
+  /** Bumped by every committed write; `durable()` waits for a sync that covers it. */
+  private writeGen = 0;
+  private syncedGen = 0;
+  private syncing: Promise<void> | null = null;
+
+  constructor(readonly path: string) {
+    this.db = new Database(path);
+    this.db.defaultSafeIntegers(true);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = OFF');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS node (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, upper INTEGER NOT NULL, layer INTEGER,
+        complete INTEGER NOT NULL, opaque INTEGER NOT NULL, redirect TEXT, next_cookie INTEGER NOT NULL,
+        indexed INTEGER NOT NULL, nlink INTEGER, mode INTEGER, uid INTEGER, gid INTEGER, rdev INTEGER,
+        atime INTEGER, mtime INTEGER, ctime INTEGER, verifier BLOB);
+      CREATE TABLE IF NOT EXISTS entry (
+        dir INTEGER NOT NULL, name TEXT NOT NULL, id INTEGER NOT NULL, cookie INTEGER NOT NULL,
+        PRIMARY KEY (dir, name)) WITHOUT ROWID;
+      CREATE UNIQUE INDEX IF NOT EXISTS entry_by_cookie ON entry (dir, cookie);
+      CREATE INDEX IF NOT EXISTS entry_by_id ON entry (id);
+      CREATE TABLE IF NOT EXISTS intent (seq INTEGER PRIMARY KEY, steps TEXT NOT NULL);
+    `);
+    this.stmt = {
+      metaGet: this.db.prepare('SELECT value FROM meta WHERE key = ?'),
+      metaSet: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      nodeGet: this.db.prepare(`SELECT ${NODE_COLUMNS} FROM node WHERE id = ?`),
+      nodePut: this.db.prepare(`INSERT OR REPLACE INTO node (${NODE_COLUMNS}) VALUES (${NODE_COLUMNS.split(',').map(() => '?').join(',')})`),
+      nodeDel: this.db.prepare('DELETE FROM node WHERE id = ?'),
+      nodeAll: this.db.prepare(`SELECT ${NODE_COLUMNS} FROM node`),
+      entryGet: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE dir = ? AND name = ?'),
+      entryPut: this.db.prepare('INSERT OR REPLACE INTO entry (dir, name, id, cookie) VALUES (?, ?, ?, ?)'),
+      entryDel: this.db.prepare('DELETE FROM entry WHERE dir = ? AND name = ?'),
+      entryPage: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE dir = ? AND cookie > ? ORDER BY cookie LIMIT ?'),
+      entryCount: this.db.prepare('SELECT count(*) AS n FROM entry WHERE dir = ?'),
+      entryOfId: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE id = ? LIMIT 1'),
+      entriesOfId: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE id = ?'),
+      entryLinks: this.db.prepare('SELECT count(*) AS n FROM entry WHERE id = ?'),
+      entryDirDel: this.db.prepare('DELETE FROM entry WHERE dir = ?'),
+      entryAll: this.db.prepare('SELECT dir, name, id, cookie FROM entry'),
+      intentAdd: this.db.prepare('INSERT INTO intent (steps) VALUES (?) RETURNING seq'),
+      intentDel: this.db.prepare('DELETE FROM intent WHERE seq = ?'),
+      intentAll: this.db.prepare('SELECT seq, steps FROM intent ORDER BY seq'),
+    };
+  }
+
+  // ---- meta ------------------------------------------------------------------------------
+
+  getMeta(key: string): string | undefined {
+    return (this.stmt.metaGet.get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt.metaSet.run(key, value);
+    this.writeGen++;
+  }
+
+  /** Allocate `count` consecutive fileids from the persistent counter. */
+  allocateIds(count = 1): bigint {
+    const next = BigInt(this.getMeta('next_id') ?? '2');
+    this.setMeta('next_id', String(next + BigInt(count)));
+    return next;
+  }
+
+  // ---- nodes -----------------------------------------------------------------------------
+
+  getNode(id: bigint): NodeRow | undefined {
+    const cached = this.nodeCache.get(id);
+    if (cached) return cached;
+    const r = this.stmt.nodeGet.get(id);
+    if (!r) return undefined;
+    const row = toNodeRow(r);
+    this.cacheNode(row);
+    return row;
+  }
+
+  putNode(row: NodeRow): void {
+    this.stmt.nodePut.run(...fromNodeRow(row));
+    this.cacheNode(row);
+    this.writeGen++;
+  }
+
+  deleteNode(id: bigint): void {
+    this.stmt.nodeDel.run(id);
+    this.nodeCache.delete(id);
+    this.writeGen++;
+  }
+
+  allNodes(): NodeRow[] {
+    return this.stmt.nodeAll.all().map(toNodeRow);
+  }
+
+  private cacheNode(row: NodeRow): void {
+    if (this.nodeCache.size >= NODE_CACHE_MAX) this.nodeCache.clear();
+    this.nodeCache.set(row.id, row);
+  }
+
+  // ---- entries ---------------------------------------------------------------------------
+
+  getEntry(dir: bigint, name: string): EntryRow | undefined {
+    return this.stmt.entryGet.get(dir, name) as EntryRow | undefined;
+  }
+
+  putEntry(e: EntryRow): void {
+    this.stmt.entryPut.run(e.dir, e.name, e.id, e.cookie);
+    this.writeGen++;
+  }
+
+  deleteEntry(dir: bigint, name: string): void {
+    this.stmt.entryDel.run(dir, name);
+    this.writeGen++;
+  }
+
+  deleteEntriesOf(dir: bigint): void {
+    this.stmt.entryDirDel.run(dir);
+    this.writeGen++;
+  }
+
+  /** Entries of `dir` with cookie > `after`, in cookie order: one index range scan. */
+  entryPage(dir: bigint, after: bigint, limit: number): EntryRow[] {
+    return this.stmt.entryPage.all(dir, after, limit) as EntryRow[];
+  }
+
+  countEntries(dir: bigint): number {
+    return Number((this.stmt.entryCount.get(dir) as { n: bigint }).n);
+  }
+
+  /** One name of object `id` (its primary link for path building), if any. */
+  linkOf(id: bigint): EntryRow | undefined {
+    return this.stmt.entryOfId.get(id) as EntryRow | undefined;
+  }
+
+  linksOf(id: bigint): EntryRow[] {
+    return this.stmt.entriesOfId.all(id) as EntryRow[];
+  }
+
+  countLinks(id: bigint): number {
+    return Number((this.stmt.entryLinks.get(id) as { n: bigint }).n);
+  }
+
+  allEntries(): EntryRow[] {
+    return this.stmt.entryAll.all() as EntryRow[];
+  }
+
+  // ---- intents (redo journal) ------------------------------------------------------------
+
+  addIntent(steps: string): bigint {
+    const r = this.stmt.intentAdd.get(steps) as { seq: bigint };
+    this.writeGen++;
+    return r.seq;
+  }
+
+  deleteIntent(seq: bigint): void {
+    this.stmt.intentDel.run(seq);
+    this.writeGen++;
+  }
+
+  intents(): { seq: bigint; steps: string }[] {
+    return this.stmt.intentAll.all() as { seq: bigint; steps: string }[];
+  }
+
+  // ---- transactions and durability -------------------------------------------------------
+
+  /** Run `fn` as one atomic transaction (synchronous; rows are visible at once). */
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (e) {
+      // Rolled back: cached rows may hold uncommitted values.
+      this.nodeCache.clear();
+      throw e;
+    }
+  }
+
+  /**
+   * Resolve once everything committed before the call is on stable storage. Concurrent callers
+   * share one fsync of the WAL (group commit); a caller that arrives while a sync is running
+   * waits for the next one, which then covers it.
+   */
+  async durable(): Promise<void> {
+    const mine = this.writeGen;
+    while (this.syncedGen < mine) {
+      if (!this.syncing) {
+        this.syncing = this.syncWal().finally(() => {
+          this.syncing = null;
+        });
+      }
+      await this.syncing;
+    }
+  }
+
+  private syncWal(): Promise<void> {
+    const target = this.writeGen;
+    if (this.walFd === null) this.walFd = openSync(`${this.path}-wal`, 'r');
+    const fd = this.walFd;
+    return new Promise((resolve, reject) => {
+      fsync(fd, (err) => {
+        if (err) return reject(err);
+        if (this.syncedGen < target) this.syncedGen = target;
+        resolve();
+      });
+    });
+  }
+
+  close(): void {
+    if (this.walFd !== null) closeSync(this.walFd);
+    this.walFd = null;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+}

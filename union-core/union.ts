@@ -1,0 +1,266 @@
+/**
+ * The union: opens the layers and the store, recovers interrupted operations, and exposes the
+ * operations of UnionFs, each delegating to the file that holds its rule. Every failure leaves as
+ * a UnionError with a POSIX code.
+ */
+
+import { statfs } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import type {
+  UnionFs, UnionOptions, Caller, Attr, SetAttrs, Stability, CreateHow, Wcc, ReaddirResult, StatFs, CheckProblem,
+} from './types.js';
+import { AccessBits, UnionError } from './types.js';
+import { openLayers } from './layers.js';
+import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode } from './store.js';
+import { KeyedLock, DirSyncer, type UnionContext, type LogFn } from './context.js';
+import { recoverJournal } from './journal.js';
+import { fromFsError, fail } from './errors.js';
+import { nodeOf, dirNode, lowerRel } from './namespace.js';
+import { getAttr, permBits } from './attrs.js';
+import { lookupNode } from './lookup.js';
+import { readdirRule } from './readdir.js';
+import { readRule, writeRule, commitRule } from './data.js';
+import { setattrRule } from './setattr.js';
+import { createObject, newFile, newDir, newSymlink, newSpecial, linkRule } from './create.js';
+import { removeRule, rmdirRule } from './whiteout.js';
+import { renameRule } from './rename.js';
+import { checkUnion } from './check.js';
+import { readlink } from 'node:fs/promises';
+import { backingPath } from './namespace.js';
+import { wccOf } from './attrs.js';
+
+const noLog: LogFn = () => {};
+
+/** Run an operation, turning any host error into a UnionError. */
+async function op<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw fromFsError(e);
+  }
+}
+
+export class Union implements UnionFs {
+  readonly rootId = ROOT_ID;
+
+  private constructor(private readonly ctx: UnionContext) {}
+
+  /**
+   * Open (or create) a union. Fails with a UnionError naming the problem: a missing or unreadable
+   * directory, layers nested in each other, work on another file system (EXDEV), a work directory
+   * of a different union, or a store written by a newer version.
+   */
+  static async open(opts: UnionOptions): Promise<Union> {
+    const layers = await openLayers(opts);
+    let store: MetadataStore;
+    try {
+      store = new MetadataStore(layers.storePath);
+    } catch (e) {
+      throw new UnionError('EIO', `cannot open the metadata store in ${opts.work}: ${String(e)}`);
+    }
+    const signature = JSON.stringify({ lowers: layers.lowers, upper: layers.upper });
+    const version = store.getMeta('schema_version');
+    if (version !== undefined && Number(version) > SCHEMA_VERSION) {
+      store.close();
+      throw new UnionError('EINVAL', `the store in ${opts.work} was written by a newer fallthru (schema ${version} > ${SCHEMA_VERSION})`);
+    }
+    const known = store.getMeta('layers');
+    if (known !== undefined && known !== signature) {
+      store.close();
+      throw new UnionError('EINVAL', `work directory ${opts.work} belongs to a different union (layers were ${known})`);
+    }
+    if (known === undefined) {
+      store.transaction(() => {
+        store.setMeta('schema_version', String(SCHEMA_VERSION));
+        store.setMeta('layers', signature);
+        store.setMeta('epoch', String(randomInt(1, 0x7fff_ffff)));
+        store.putNode({ ...blankNode(ROOT_ID, 'dir'), upper: true, layer: 0 });
+      });
+    }
+    const ctx: UnionContext = {
+      store,
+      layers,
+      epoch: Number(store.getMeta('epoch')),
+      privileged: opts.privileged ?? process.getuid?.() === 0,
+      log: opts.log ?? noLog,
+      locks: new KeyedLock(),
+      syncer: new DirSyncer(),
+      cache: { rel: new Map(), lowerRel: new Map(), lowerDirs: new Map() },
+    };
+    await recoverJournal(ctx);
+    return new Union(ctx);
+  }
+
+  lookup(dir: bigint, name: string, caller: Caller) {
+    return op(async () => {
+      const node = await lookupNode(this.ctx, dir, name, caller);
+      return { fileid: node.id, attr: await getAttr(this.ctx, node) };
+    });
+  }
+
+  getattr(id: bigint): Promise<Attr> {
+    return op(() => getAttr(this.ctx, nodeOf(this.ctx, id)));
+  }
+
+  setattr(id: bigint, attrs: SetAttrs, caller: Caller): Promise<Wcc> {
+    return op(() => setattrRule(this.ctx, id, attrs, caller));
+  }
+
+  access(id: bigint, mask: number, caller: Caller) {
+    return op(async () => {
+      const attr = await getAttr(this.ctx, nodeOf(this.ctx, id));
+      const bits = permBits(attr, caller);
+      const isDir = attr.type === 'dir';
+      let granted = 0;
+      if (bits & 4) granted |= AccessBits.READ;
+      if (bits & 2) granted |= AccessBits.MODIFY | AccessBits.EXTEND | (isDir ? AccessBits.DELETE : 0);
+      if (bits & 1) granted |= isDir ? AccessBits.LOOKUP : AccessBits.EXECUTE;
+      return { granted: granted & mask, attr };
+    });
+  }
+
+  read(id: bigint, offset: bigint, count: number, caller: Caller) {
+    return op(() => readRule(this.ctx, id, offset, count, caller));
+  }
+
+  write(id: bigint, offset: bigint, data: Buffer, stability: Stability, caller: Caller) {
+    return op(() => writeRule(this.ctx, id, offset, data, stability, caller));
+  }
+
+  commit(id: bigint): Promise<Wcc> {
+    return op(() => commitRule(this.ctx, id));
+  }
+
+  create(dir: bigint, name: string, how: CreateHow, caller: Caller) {
+    return this.creating(dir, async (ctx) => {
+      if (how.mode === 'exclusive') {
+        const existing = ctx.store.getEntry(dir, name);
+        const node = existing && nodeOf(ctx, existing.id);
+        // A retransmitted exclusive create finds its own verifier: same file, success.
+        if (node?.verifier && node.verifier.equals(how.verifier)) return node;
+        return createObject(ctx, dir, name, newFile({}, Buffer.from(how.verifier)), caller);
+      }
+      try {
+        return await createObject(ctx, dir, name, newFile(how.attrs), caller);
+      } catch (e) {
+        if (how.mode !== 'unchecked' || (e as UnionError).code !== 'EEXIST') throw e;
+        // UNCHECKED over an existing regular file opens it, applying a requested size.
+        const node = await lookupNode(ctx, dir, name, caller);
+        if (node.kind !== 'file') throw e;
+        if (how.attrs.size !== undefined) await setattrRule(ctx, node.id, { size: how.attrs.size }, caller);
+        return node;
+      }
+    });
+  }
+
+  mkdir(dir: bigint, name: string, attrs: SetAttrs, caller: Caller) {
+    return this.creating(dir, (ctx) => createObject(ctx, dir, name, newDir(attrs), caller));
+  }
+
+  symlink(dir: bigint, name: string, target: string, attrs: SetAttrs, caller: Caller) {
+    return this.creating(dir, (ctx) => createObject(ctx, dir, name, newSymlink(target, attrs), caller));
+  }
+
+  mknod(dir: bigint, name: string, type: 'char' | 'block' | 'socket' | 'fifo', attrs: SetAttrs, rdev: { major: number; minor: number }, caller: Caller) {
+    return this.creating(dir, (ctx) => createObject(ctx, dir, name, newSpecial(type, attrs, rdev), caller));
+  }
+
+  /** Shared shape of the creating operations: directory wcc around the creation. */
+  private creating(dir: bigint, make: (ctx: UnionContext) => Promise<{ id: bigint }>) {
+    return op(async () => {
+      const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
+      const node = await make(this.ctx);
+      const attr = await getAttr(this.ctx, nodeOf(this.ctx, node.id));
+      return { fileid: node.id, attr, dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
+    });
+  }
+
+  readlink(id: bigint, _caller: Caller): Promise<string> {
+    return op(async () => {
+      const node = nodeOf(this.ctx, id);
+      if (node.kind !== 'symlink') fail('EINVAL', 'not a symlink');
+      return readlink(backingPath(this.ctx, node));
+    });
+  }
+
+  link(id: bigint, dir: bigint, name: string, caller: Caller) {
+    return op(async () => {
+      const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
+      await linkRule(this.ctx, id, dir, name, caller);
+      return {
+        attr: await getAttr(this.ctx, nodeOf(this.ctx, id)),
+        dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) },
+      };
+    });
+  }
+
+  remove(dir: bigint, name: string, caller: Caller) {
+    return this.changingDir(dir, () => removeRule(this.ctx, dir, name, caller));
+  }
+
+  rmdir(dir: bigint, name: string, caller: Caller) {
+    return this.changingDir(dir, () => rmdirRule(this.ctx, dir, name, caller));
+  }
+
+  private changingDir(dir: bigint, change: () => Promise<void>) {
+    return op(async () => {
+      const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
+      await change();
+      return { dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
+    });
+  }
+
+  rename(fromDir: bigint, fromName: string, toDir: bigint, toName: string, caller: Caller) {
+    return op(async () => {
+      const fromBefore = wccOf(await getAttr(this.ctx, dirNode(this.ctx, fromDir)));
+      const toBefore = wccOf(await getAttr(this.ctx, dirNode(this.ctx, toDir)));
+      await renameRule(this.ctx, fromDir, fromName, toDir, toName, caller);
+      return {
+        fromWcc: { before: fromBefore, after: await getAttr(this.ctx, dirNode(this.ctx, fromDir)) },
+        toWcc: { before: toBefore, after: await getAttr(this.ctx, dirNode(this.ctx, toDir)) },
+      };
+    });
+  }
+
+  readdir(dir: bigint, cookie: bigint, limit: number, opts: { withAttrs: boolean }, caller: Caller): Promise<ReaddirResult> {
+    return op(() => readdirRule(this.ctx, dir, cookie, limit, opts.withAttrs, caller));
+  }
+
+  statfs(): Promise<StatFs> {
+    return op(async () => {
+      const s = await statfs(this.ctx.layers.upper, { bigint: true });
+      return {
+        totalBytes: s.blocks * s.bsize,
+        freeBytes: s.bfree * s.bsize,
+        availBytes: s.bavail * s.bsize,
+        totalFiles: s.files,
+        freeFiles: s.ffree,
+        availFiles: s.ffree,
+      };
+    });
+  }
+
+  resolve(fileid: bigint, generation: number): Promise<Attr> {
+    return op(async () => {
+      if (generation !== this.ctx.epoch) fail('ESTALE', 'handle from another union instance');
+      const node = this.ctx.store.getNode(fileid);
+      if (!node) fail('ESTALE');
+      if (fileid !== ROOT_ID && !this.ctx.store.linkOf(fileid)) fail('ESTALE');
+      return getAttr(this.ctx, node);
+    });
+  }
+
+  check(): Promise<CheckProblem[]> {
+    return op(() => checkUnion(this.ctx));
+  }
+
+  async close(): Promise<void> {
+    await this.ctx.store.durable();
+    this.ctx.store.close();
+  }
+
+  /** For diagnostics and tests: the lower path an object's lower content comes from. */
+  lowerPathOf(id: bigint): string {
+    return lowerRel(this.ctx, id);
+  }
+}

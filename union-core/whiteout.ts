@@ -1,0 +1,99 @@
+/**
+ * Whiteout rule: removing names (unlink, rmdir, and the target replaced by a rename).
+ *
+ * The directory is completed first, so its rows are the whole listing; removing a name is then
+ * removing its row — that absence *is* the whiteout, whatever layers hold the name below. An
+ * object on the upper is moved into work/tmp through the journal (after the row is gone) and
+ * deleted. A directory created later under the same name is new and opaque (create.ts), so the
+ * old lower entries stay hidden.
+ *
+ * Link counts: an object lives while any row names it. A lower file with several names that has
+ * not been copied up keeps an explicit count in its node row, lowered here.
+ */
+
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { UnionContext } from './context.js';
+import { clearPathCaches } from './context.js';
+import type { Attr, Caller } from './types.js';
+import type { NodeRow } from './store.js';
+import { checkName } from './names.js';
+import { dirNode, nodeOf, upperPath } from './namespace.js';
+import { getAttr, requireRemovable } from './attrs.js';
+import { completeDir } from './readdir.js';
+import { commitAndApply, tmpPath, type RenameStep } from './journal.js';
+import { fail } from './errors.js';
+
+/** Attributes of a victim, tolerating a vanished lower object (it may still be removed). */
+async function victimAttr(ctx: UnionContext, node: NodeRow): Promise<Attr | undefined> {
+  try {
+    return await getAttr(ctx, node);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Inside a transaction: drop the row (dir, name) -> victim and whatever the victim's lifetime
+ * needs. Returns the renames that move upper data aside. `upperName` is the victim's upper path
+ * under this name (computed before any row changed).
+ */
+export function dropName(ctx: UnionContext, dirId: bigint, name: string, victim: NodeRow, attr: Attr | undefined, upperName: string): RenameStep[] {
+  const { store } = ctx;
+  store.deleteEntry(dirId, name);
+  const remaining = store.countLinks(victim.id);
+  const steps: RenameStep[] = [];
+  if (victim.kind === 'dir') {
+    store.deleteEntriesOf(victim.id);
+    store.deleteNode(victim.id);
+    if (victim.upper) steps.push({ from: upperName, to: tmpPath(ctx, 'rmdir') });
+    return steps;
+  }
+  if (victim.upper) steps.push({ from: upperName, to: tmpPath(ctx, 'unlink') });
+  const nlinkNow = victim.nlink ?? attr?.nlink ?? 1;
+  if (remaining === 0 && (victim.upper || victim.indexed || nlinkNow <= 1)) {
+    store.deleteNode(victim.id);
+    if (victim.indexed) steps.push({ from: join(ctx.layers.indexDir, String(victim.id)), to: tmpPath(ctx, 'unlink') });
+  } else if (victim.indexed || !victim.upper) {
+    store.putNode({ ...victim, nlink: Math.max(nlinkNow - 1, 0) });
+  }
+  return steps;
+}
+
+async function removeName(ctx: UnionContext, dirId: bigint, name: string, caller: Caller, wantDir: boolean): Promise<void> {
+  if (name === '.' || name === '..') fail(wantDir && name === '..' ? 'ENOTEMPTY' : 'EINVAL');
+  checkName(name);
+  const dirAttr = await getAttr(ctx, dirNode(ctx, dirId));
+  await completeDir(ctx, dirId);
+  await ctx.locks.with([`name:${dirId}/${name}`], async () => {
+    const row = ctx.store.getEntry(dirId, name);
+    if (!row) fail('ENOENT');
+    const victim = nodeOf(ctx, row.id);
+    if (wantDir && victim.kind !== 'dir') fail('ENOTDIR');
+    if (!wantDir && victim.kind === 'dir') fail('EISDIR');
+    const attr = await victimAttr(ctx, victim);
+    requireRemovable(dirAttr, attr ?? dirAttr, caller);
+    if (wantDir) {
+      await completeDir(ctx, victim.id);
+      if (ctx.store.countEntries(victim.id) > 0) fail('ENOTEMPTY');
+    }
+    const upperName = join(upperPath(ctx, dirId), name);
+    let aside: RenameStep[] = [];
+    await commitAndApply(ctx, () => {
+      const again = ctx.store.getEntry(dirId, name);
+      if (!again || again.id !== victim.id) fail('ENOENT');
+      aside = dropName(ctx, dirId, name, nodeOf(ctx, victim.id), attr, upperName);
+      return { renames: aside };
+    });
+    clearPathCaches(ctx);
+    await Promise.all(aside.map((s) => rm(s.to, { recursive: true, force: true })));
+  });
+}
+
+export function removeRule(ctx: UnionContext, dirId: bigint, name: string, caller: Caller): Promise<void> {
+  return removeName(ctx, dirId, name, caller, false);
+}
+
+export function rmdirRule(ctx: UnionContext, dirId: bigint, name: string, caller: Caller): Promise<void> {
+  return removeName(ctx, dirId, name, caller, true);
+}
