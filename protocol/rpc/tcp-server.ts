@@ -7,9 +7,9 @@
  * - Back-pressure: a connection stops reading while it has `maxCallsInFlight` calls running or
  *   more than `maxQueuedReplyBytes` of replies the peer has not read yet. Memory per connection is
  *   thus bounded by the caps, not by how fast a client can send.
- * - A record over `maxRecordSize` closes that connection only (the stream cannot be resynchronised
- *   after a lying header); a malformed call inside a well-framed record is answered and the
- *   connection carries on.
+ * - A record over `maxRecordSize` closes that connection only, once the calls before it are
+ *   answered (the stream cannot be resynchronised after a lying header); a malformed call inside
+ *   a well-framed record is answered and the connection carries on.
  * - Replies are written as chunk lists inside cork/uncork, so the kernel sees one writev per reply
  *   and READ data goes out from the caller's buffer.
  */
@@ -71,8 +71,10 @@ class TcpConnection {
       this.framer.push(chunk);
     } catch (e) {
       if (!(e instanceof RecordTooLargeError)) throw e;
+      // The stream cannot be resynchronised, but the calls read before the bad header still
+      // deserve their replies: stop reading, answer them, then close.
       this.opts.logger.log('warn', 'rpc record too large, closing connection', { ...this.peer(), size: e.size, limit: e.limit });
-      this.socket.destroy();
+      this.drain();
     }
   }
 
@@ -108,7 +110,7 @@ class TcpConnection {
     const busy =
       this.inFlight >= this.opts.maxCallsInFlight || this.socket.writableLength >= this.opts.maxQueuedReplyBytes;
     if (this.draining) {
-      if (this.inFlight === 0 && this.waiting.length === 0 && !this.socket.writableEnded) this.socket.end();
+      if (this.inFlight === 0 && this.waiting.length === 0 && !this.socket.writableEnded) this.end();
     } else if (busy) {
       if (!this.socket.isPaused()) this.socket.pause();
     } else if (this.socket.isPaused()) {
@@ -116,16 +118,28 @@ class TcpConnection {
     }
   }
 
-  /** Stop reading, finish the calls already received, send their replies, then end. */
-  drain(): void {
+  /**
+   * Stop reading, finish the calls already received, send their replies, then end. With
+   * `deadlineMs` (server shutdown) the connection is cut after that long whatever is pending.
+   */
+  drain(deadlineMs?: number): void {
+    if (deadlineMs !== undefined) this.cutOffAfter(deadlineMs);
     if (this.draining) return;
     this.draining = true;
     this.socket.pause();
     this.updateFlow();
   }
 
-  destroy(): void {
-    this.socket.destroy();
+  /** Ending: replies are flushed, unless the peer does not read them within the grace period. */
+  private end(): void {
+    this.socket.end();
+    this.cutOffAfter(this.opts.closeGraceMs);
+  }
+
+  private cutOffAfter(ms: number): void {
+    const timer = setTimeout(() => this.socket.destroy(), ms);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
   }
 }
 
@@ -175,11 +189,8 @@ export class RpcTcpTransport {
     this.server = undefined;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     const conns = [...this.connections];
-    for (const c of conns) c.drain();
-    const grace = setTimeout(() => conns.forEach((c) => c.destroy()), this.opts.closeGraceMs);
-    grace.unref();
+    for (const c of conns) c.drain(this.opts.closeGraceMs);
     await Promise.all(conns.map((c) => c.closed));
-    clearTimeout(grace);
     await stopped;
   }
 }

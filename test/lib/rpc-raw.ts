@@ -73,6 +73,11 @@ export class RawTcp {
     return this.replies;
   }
 
+  /** Hand over the replies received so far and forget them (long runs stay small). */
+  take(): Buffer[] {
+    return this.replies.splice(0, this.replies.length);
+  }
+
   async waitClosed(): Promise<void> {
     while (!this.closed) await new Promise<void>((r) => this.waiters.push(r));
   }
@@ -111,6 +116,11 @@ export class RawUdp {
   async waitForReplies(n: number): Promise<Buffer[]> {
     while (this.replies.length < n) await new Promise<void>((r) => this.waiters.push(r));
     return this.replies;
+  }
+
+  /** Hand over the replies received so far and forget them (long runs stay small). */
+  take(): Buffer[] {
+    return this.replies.splice(0, this.replies.length);
   }
 
   close(): Promise<void> {
