@@ -20,7 +20,7 @@ import {
 } from '../../protocol/mount3/index.js';
 import type { ProcedureCodec } from '../../protocol/nfs3/index.js';
 import { MOUNT_GOLDEN } from '../lib/golden-mount3.js';
-import { TRUE, bytesOf, opaque, str } from '../lib/golden-words.js';
+import { FALSE, TRUE, bytesOf, opaque, str } from '../lib/golden-words.js';
 
 function codecOf(version: 1 | 3, proc: MountProc): ProcedureCodec<unknown, unknown> {
   const table = version === 3 ? MOUNT3_PROCEDURES : MOUNT1_PROCEDURES;
