@@ -14,19 +14,15 @@ import {
   bootGuest,
   ensureGuestImage,
   GuestTimeoutError,
-  guestUnavailableReason,
+  skipUnlessGuestsCanRun,
   HOST_ADDRESS_FROM_GUEST,
 } from './lib/guest/guest.js';
 import { findKernel } from './lib/guest/kernel.js';
 import { resolveModuleLoadOrder } from './lib/guest/modules.js';
+import { nfsMountCommand } from './lib/guest/nfs-mount.js';
+import { startStubNfsServer } from './lib/guest/stub-nfs-server.js';
 
-const unavailable = guestUnavailableReason();
-
-/** The exact mount invocation server tests should use (see test/lib/guest/README.md). */
-function nfsMountCommand(port: number, mountpoint = '/mnt'): string {
-  const options = `addr=${HOST_ADDRESS_FROM_GUEST},vers=3,proto=tcp,port=${port},mountport=${port},mountproto=tcp,nolock`;
-  return `mount -t nfs -o ${options} ${HOST_ADDRESS_FROM_GUEST}:/x ${mountpoint}`;
-}
+const unavailable = skipUnlessGuestsCanRun();
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -57,8 +53,12 @@ t.test('channel protocol (no guest needed)', async (t) => {
     t.equal(event.result.stdout.toString(), '@@guest-end c1 0\n\u00e9\n', 'a marker inside output cannot end the frame');
     t.equal(event.result.stderr.length, 0);
   }
-  t.match(encodeRunRequest('c9', 0.2, 'echo hi'), /^run c9 1 ZWNobyBoaQ==\n$/, 'timeouts round up to whole seconds');
+  t.match(encodeRunRequest('c9', 0.2, 'echo hi'), /^run c9 1 13\nZWNobyBoaQ==\n$/, 'timeouts round up to whole seconds');
   t.throws(() => encodeRunRequest('c 9', 1, ''), /bad command id/);
+  t.equal(
+    nfsMountCommand({ port: 2049 }),
+    'mkdir -p /mnt && mount -t nfs -o addr=10.0.2.2,vers=3,proto=tcp,port=2049,mountport=2049,mountproto=tcp,nolock 10.0.2.2:/ /mnt',
+  );
 });
 
 t.test('module load order comes from modules.dep', { skip: unavailable }, async (t) => {
@@ -166,7 +166,7 @@ t.test('a guest', { skip: unavailable }, async (t) => {
 
   t.test('NFS mount against a closed port fails fast with ECONNREFUSED', async (t) => {
     const port = await closedPort();
-    const result = await guest.run(nfsMountCommand(port), { timeoutMs: 30_000 });
+    const result = await guest.run(nfsMountCommand({ port, exportPath: '/x' }), { timeoutMs: 30_000 });
     t.not(result.code, 0);
     t.match(result.stderr, /Connection refused/);
     t.ok(result.durationMs < 5_000, `failed in ${Math.round(result.durationMs)} ms`);
@@ -190,7 +190,7 @@ t.test('a guest', { skip: unavailable }, async (t) => {
     });
     const port = await listen(server);
     t.teardown(() => server.close());
-    const result = await guest.run(nfsMountCommand(port), { timeoutMs: 30_000 });
+    const result = await guest.run(nfsMountCommand({ port, exportPath: '/x' }), { timeoutMs: 30_000 });
     t.not(result.code, 0);
     t.match(result.stderr, /mount: mounting 10\.0\.2\.2:\/x on \/mnt failed/);
     t.ok(calls.length > 0, 'the kernel called the host');
@@ -202,25 +202,44 @@ t.test('a guest', { skip: unavailable }, async (t) => {
     t.comment(`kernel's first RPC: ${JSON.stringify(calls[0])}; mount said: ${result.stderr.trim()}`);
   });
 
-  t.test('several guests can run at once', async (t) => {
+  t.test('the documented mount invocation mounts (against a stub server) and lists', async (t) => {
+    const stub = await startStubNfsServer();
+    t.teardown(() => stub.close());
+    const result = await guest.run(
+      `${nfsMountCommand({ port: stub.port, exportPath: '/x', extraOptions: ['lookupcache=positive'] })}
+       grep ' /mnt nfs ' /proc/mounts
+       ls -la /mnt && df /mnt | tail -1
+       umount /mnt && echo unmounted`,
+      { timeoutMs: 60_000, check: true },
+    );
+    t.match(result.stdout, /^10\.0\.2\.2:\/x \/mnt nfs rw,.*vers=3,.*nolock,proto=tcp,port=\d+,.*lookupcache=pos/m);
+    t.match(result.stdout, /unmounted\n$/);
+    const sequence = stub.calls.map((c) => `${c.program}/${c.version}/${c.procedure}`);
+    t.same(sequence.slice(0, 2), ['100005/3/0', '100005/3/1'], 'MOUNT NULL, then MNT');
+    t.ok(sequence.includes('100227/3/0'), 'the client probes NFSACL (and copes with PROG_UNAVAIL)');
+    t.ok(stub.calls.every((c) => c.sourcePort >= 1024), 'all calls from unprivileged ports');
+    t.comment(`client calls (program/version/procedure): ${sequence.join(' ')}`);
+  });
+
+  t.test('several guests can run at once; kill() stops one at once', async (t) => {
     const second = await bootGuest({ name: 'second' });
     t.teardown(() => second.kill());
-    const [a, b] = await Promise.all([guest.run('hostname; echo a'), second.run('hostname; echo b')]);
-    t.equal(a.stdout, 'guest\na\n');
-    t.equal(b.stdout, 'guest\nb\n');
-    const started = performance.now();
-    await second.shutdown();
+    const [a, b] = await Promise.all([guest.run('hostname'), second.run('hostname')]);
+    t.equal(a.stdout, `${guest.name}\n`, 'guests are named');
+    t.equal(b.stdout, 'second\n');
+    second.kill();
+    await second.waitForExit();
     t.notOk(second.alive);
+    await t.rejects(second.run('true'), /not running/, 'a dead guest rejects run()');
+    t.ok(guest.alive, 'the other guest is unaffected');
+  });
+
+  t.test('shutdown() powers the guest off', async (t) => {
+    const started = performance.now();
+    await guest.shutdown();
+    t.notOk(guest.alive);
     t.comment(`shutdown: ${Math.round(performance.now() - started)} ms`);
   });
-});
-
-t.test('kill() stops a guest at once', { skip: unavailable }, async (t) => {
-  const guest = await bootGuest({ name: 'doomed' });
-  guest.kill();
-  await guest.waitForExit();
-  t.notOk(guest.alive);
-  await t.rejects(guest.run('true'), /not running/);
 });
 
 /** An accepted RPC reply (AUTH_NONE verifier) with accept_stat PROG_UNAVAIL, record-marked. */

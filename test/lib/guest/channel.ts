@@ -16,11 +16,15 @@ export type ChannelEvent =
   | { kind: 'ready'; problems: string[] }
   | { kind: 'result'; result: CommandResult };
 
-/** `run <id> <seconds> <base64>`: one line, so the guest can take it with a single `read`. */
+/**
+ * `run <id> <seconds> <length>\n` followed by `length` bytes of base64 script ending in "\n".
+ * The header is short so the guest's byte-at-a-time `read` is cheap; the body it takes in bulk.
+ */
 export function encodeRunRequest(id: string, timeoutSeconds: number, script: string): string {
   if (!/^[A-Za-z0-9_]+$/.test(id)) throw new Error(`bad command id ${JSON.stringify(id)}`);
   const seconds = Math.max(1, Math.ceil(timeoutSeconds));
-  return `run ${id} ${seconds} ${Buffer.from(script).toString('base64')}\n`;
+  const body = `${Buffer.from(script).toString('base64')}\n`;
+  return `run ${id} ${seconds} ${body.length}\n${body}`;
 }
 
 export const POWEROFF_REQUEST = 'poweroff\n';

@@ -19,10 +19,25 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelParser, encodeRunRequest, POWEROFF_REQUEST, type ChannelEvent } from './channel.js';
-import { ensureGuestImage, type GuestImage } from './image.js';
+import { ensureGuestImage, guestUnavailableReason, type GuestImage } from './image.js';
+import { HOSTNAME_PARAMETER } from './init-script.js';
 
 export { GUEST_ADDRESS, HOST_ADDRESS_FROM_GUEST } from './init-script.js';
 export { ensureGuestImage, guestUnavailableReason } from './image.js';
+export { nfsMountCommand, type NfsMountOptions } from './nfs-mount.js';
+
+/**
+ * For tap's `skip` option: the reason guests cannot run here, or false when they can. With
+ * FALLTHRU_GUEST_REQUIRED=1 (set it in CI) a missing prerequisite throws instead of skipping, so
+ * a broken CI image cannot silently turn every guest test into a skip.
+ */
+export function skipUnlessGuestsCanRun(): string | false {
+  const reason = guestUnavailableReason();
+  if (reason && process.env.FALLTHRU_GUEST_REQUIRED === '1') {
+    throw new Error(`guest tests are required (FALLTHRU_GUEST_REQUIRED=1) but cannot run: ${reason}`);
+  }
+  return reason ?? false;
+}
 
 export interface HostForward {
   /** TCP port inside the guest. */
@@ -40,7 +55,7 @@ export interface BootOptions {
   hostForwards?: HostForward[];
   /** Give up booting after this long. Default 90 s: two guests on a loaded 2-core CI box. */
   bootTimeoutMs?: number;
-  /** Label used in error messages and console echo. */
+  /** Guest hostname, also used in error messages and console echo. Default guest1, guest2, ... */
   name?: string;
 }
 
@@ -265,13 +280,14 @@ export class Guest {
 export async function bootGuest(options: BootOptions = {}): Promise<Guest> {
   const image = ensureGuestImage();
   const name = options.name ?? `guest${nextGuestNumber++}`;
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(name)) throw new Error(`guest name ${JSON.stringify(name)} is not a valid hostname`);
   const workDir = mkdtempSync(join(tmpdir(), 'fallthru-guest-'));
   const socketPath = join(workDir, 'command.sock');
   const hostPorts = new Map<number, number>();
   for (const forward of options.hostForwards ?? []) {
     hostPorts.set(forward.guestPort, forward.hostPort ?? (await pickFreeLoopbackPort()));
   }
-  const args = qemuArguments(image, options, socketPath, hostPorts);
+  const args = qemuArguments(image, name, options, socketPath, hostPorts);
   const started = performance.now();
   const [command, ...prefix] = [...parentDeathPrefix(), 'qemu-system-x86_64'];
   const qemu = spawn(command!, [...prefix, ...args], {
@@ -294,6 +310,7 @@ export async function bootGuest(options: BootOptions = {}): Promise<Guest> {
 
 function qemuArguments(
   image: GuestImage,
+  hostname: string,
   options: BootOptions,
   socketPath: string,
   hostPorts: Map<number, number>,
@@ -312,7 +329,7 @@ function qemuArguments(
     '-no-reboot',
     '-kernel', image.vmlinuxPath,
     '-initrd', image.initramfsPath,
-    '-append', `${BASE_CMDLINE} ${options.cmdline ?? ''}`.trim(),
+    '-append', `${BASE_CMDLINE} ${HOSTNAME_PARAMETER}=${hostname} ${options.cmdline ?? ''}`.trim(),
     // ttyS0: kernel console, to our stdout pipe. ttyS1: the command channel.
     '-serial', 'stdio',
     // wait=on: qemu does not start the guest before we are connected, so no byte is lost.

@@ -7,7 +7,8 @@
  * look like a marker and binary output survives):
  *   guest → host  `@@guest-ready <problems>`            once, when the guest can take commands;
  *                                                         problems is empty when all went well
- *   host → guest  `run <id> <seconds> <base64 script>`  run a script with a time limit
+ *   host → guest  `run <id> <seconds> <n>` then n bytes: the base64 script, then "\n"
+ *                                                       run a script with a time limit
  *   guest → host  `@@guest-begin <id>` base64(stdout) `@@guest-stderr <id>` base64(stderr)
  *                 `@@guest-end <id> <exit code>`
  *   host → guest  `poweroff`                            power off without syncing
@@ -20,6 +21,9 @@
 export const GUEST_ADDRESS = '10.0.2.15';
 /** The host's loopback interface as the guest sees it (qemu user-mode networking). */
 export const HOST_ADDRESS_FROM_GUEST = '10.0.2.2';
+
+/** Kernel command line parameter the init reads its hostname from. */
+export const HOSTNAME_PARAMETER = 'fallthru.hostname';
 
 export const MARK_READY = '@@guest-ready';
 export const MARK_BEGIN = '@@guest-begin';
@@ -37,7 +41,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# The host names each guest (AUTH_SYS credentials carry it, so two clients are told apart).
 hostname guest
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in ${HOSTNAME_PARAMETER}=*) hostname "\${arg#*=}" ;; esac
+done
 problems=""
 
 # busybox insmod does not resolve dependencies: the host wrote the list in load order.
@@ -60,10 +68,11 @@ work=/run/guest
 mkdir -p $work
 echo "${MARK_READY}$problems" >&3
 
-while read -r verb id seconds script <&3; do
+while read -r verb id seconds length <&3; do
   case "$verb" in
     run)
-      echo "$script" | base64 -d > $work/$id.sh
+      # head -c, not read: ash's read takes one byte per syscall, which crawls under emulation.
+      head -c "$length" <&3 | base64 -d > $work/$id.sh
       # setsid: the script leads its own process group, so a timeout can kill what it started.
       # 3>&-: the script must not inherit (and garble) the command channel.
       cd /
