@@ -10,8 +10,8 @@
  * - A record over `maxRecordSize` closes that connection only, once the calls before it are
  *   answered (the stream cannot be resynchronised after a lying header); a malformed call inside
  *   a well-framed record is answered and the connection carries on.
- * - Replies are written as chunk lists inside cork/uncork, so the kernel sees one writev per reply
- *   and READ data goes out from the caller's buffer.
+ * - Replies are written as chunk lists under a cork lifted on the next tick, so the kernel sees one
+ *   writev per burst of replies and READ data goes out from the caller's buffer.
  */
 
 import net from 'node:net';
@@ -39,6 +39,8 @@ class TcpConnection {
   private readonly waiting: Buffer[] = [];
   /** No more reading: the transport is closing or the peer half-closed. */
   private draining = false;
+  /** A cork is in place until the next tick (see send). */
+  private corked = false;
   readonly closed: Promise<void>;
 
   constructor(
@@ -95,13 +97,25 @@ class TcpConnection {
 
   private finish(chunks: Buffer[] | null): void {
     this.inFlight--;
-    if (chunks && !this.socket.destroyed && this.socket.writable) {
-      this.socket.cork();
-      for (const c of chunks) this.socket.write(c);
-      this.socket.uncork();
-    }
+    if (chunks && !this.socket.destroyed && this.socket.writable) this.send(chunks);
     while (this.waiting.length > 0 && this.inFlight < this.opts.maxCallsInFlight) this.start(this.waiting.shift()!);
     this.updateFlow();
+  }
+
+  /**
+   * Queue a reply. The socket is corked until the current batch of promise jobs has run, so all
+   * replies finished together (a pipelined burst) leave in one writev instead of one each.
+   */
+  private send(chunks: Buffer[]): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    for (const c of chunks) this.socket.write(c);
   }
 
   /** Read only while below both caps; end the connection once a drain has nothing left to do. */
