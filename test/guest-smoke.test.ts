@@ -221,6 +221,16 @@ t.test('a guest', { skip: unavailable }, async (t) => {
     t.comment(`client calls (program/version/procedure): ${sequence.join(' ')}`);
   });
 
+  t.test('a script stuck on a vanished NFS server is killed at its time limit', async (t) => {
+    const stub = await startStubNfsServer();
+    await guest.run(nfsMountCommand({ port: stub.port, extraOptions: ['noac'] }), { check: true });
+    await stub.close();
+    const error = await guest.run('ls /mnt', { timeoutMs: 2000 }).catch((e: unknown) => e);
+    t.type(error, GuestTimeoutError, 'the hard-mount wait is killable');
+    const cleanup = await guest.run('umount -l /mnt && echo detached', { timeoutMs: 10_000 });
+    t.equal(cleanup.stdout, 'detached\n', 'a lazy unmount detaches the dead mount');
+  });
+
   t.test('several guests can run at once; kill() stops one at once', async (t) => {
     const second = await bootGuest({ name: 'second' });
     t.teardown(() => second.kill());

@@ -145,14 +145,18 @@ export class Guest {
     qemu.stdout?.on('data', keepConsole);
     qemu.stderr?.on('data', keepConsole);
     this.exited = new Promise((resolve) => {
-      qemu.on('exit', (code, signal) => {
-        this.exitedWith = signal ? `signal ${signal}` : `exit code ${code}`;
+      const onGone = (how: string): void => {
+        if (this.exitedWith !== undefined) return;
+        this.exitedWith = how;
         liveGuests.delete(this);
         this.channel?.destroy();
         rmSync(this.workDir, { recursive: true, force: true });
         this.wakeWaiter?.();
         resolve();
-      });
+      };
+      qemu.on('exit', (code, signal) => onGone(signal ? `signal ${signal}` : `exit code ${code}`));
+      // Spawning itself failed (e.g. qemu not installed): there will be no 'exit'.
+      qemu.on('error', (error) => onGone(`could not start: ${error.message}`));
     });
     liveGuests.add(this);
   }
