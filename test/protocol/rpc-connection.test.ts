@@ -150,17 +150,33 @@ t.test('a 1 MiB reply goes out whole (referenced, not copied)', async (t) => {
 });
 
 t.test('close() is graceful: in-flight calls are answered, then new connections are refused', async (t) => {
-  const s = await startServer();
+  // A gate procedure: reports that it started, then waits to be released. No timing involved.
+  let started = 0;
+  let onStart: () => void = () => {};
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => (release = r));
+  const gate: RpcProgram = {
+    program: 0x40fa1201,
+    name: 'gate',
+    versions: new Map([[1, [{ name: 'GATE', decode: () => undefined, handle: async () => { started++; onStart(); await released; return 7; }, encode: (w, v: number) => void w.uint32(v) }]]]),
+  };
+  const s = await startServer({}, [gate]);
   const tcp = await RpcClient.connect({ transport: 'tcp', host: '127.0.0.1', port: s.tcpPort });
   const udp = await RpcClient.connect({ transport: 'udp', host: '127.0.0.1', port: s.udpPort });
   t.teardown(() => Promise.all([tcp.close(), udp.close()]));
-  const slowTcp = tcp.call(TEST_PROGRAM, V, TestProc.SLOW, (w) => w.uint32(150));
-  const slowUdp = udp.call(TEST_PROGRAM, V, TestProc.SLOW, (w) => w.uint32(150));
-  await new Promise((r) => setTimeout(r, 30)); // let both calls reach the server
-  await s.server.close();
-  t.equal((await slowTcp).uint32(), 150);
-  t.equal((await slowUdp).uint32(), 150);
-  await t.rejects(RpcClient.connect({ transport: 'tcp', host: '127.0.0.1', port: s.tcpPort }));
+  const bothStarted = new Promise<void>((r) => (onStart = () => started === 2 && r()));
+  const viaTcp = tcp.call(0x40fa1201, 1, 0);
+  const viaUdp = udp.call(0x40fa1201, 1, 0);
+  await bothStarted;
+  let closed = false;
+  const closing = s.server.close().then(() => (closed = true));
+  await t.rejects(RpcClient.connect({ transport: 'tcp', host: '127.0.0.1', port: s.tcpPort }), 'no new connections once closing');
+  t.notOk(closed, 'close() waits for the calls in flight');
+  release();
+  t.equal((await viaTcp).uint32(), 7);
+  t.equal((await viaUdp).uint32(), 7);
+  await closing;
+  t.ok(closed);
 });
 
 t.test('TCP client fails outstanding calls when the server drops the connection', async (t) => {
