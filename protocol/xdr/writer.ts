@@ -11,13 +11,15 @@
  * a READDIR entry turns out not to fit (`rollback`).
  */
 
-const TWO_POW_32 = 0x1_0000_0000n;
+const MAX_UINT64 = 0xffff_ffff_ffff_ffffn;
 
 /** Opaques at least this long are referenced, not copied, by `opaqueRef`. */
 export const XDR_REF_THRESHOLD = 2048;
 
 export class XdrWriter {
   private buf: Buffer;
+  /** DataView over `buf` (for 64-bit writes without BigInt arithmetic). */
+  private view: DataView;
   /** Write position in `buf`. */
   private pos: number;
   /** Start in `buf` of the bytes not yet moved to `chunks`. */
@@ -33,6 +35,7 @@ export class XdrWriter {
    */
   constructor(initialSize = 1024, private readonly recordMark = false) {
     this.buf = Buffer.allocUnsafe(Math.max(initialSize, 16));
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
     this.pos = recordMark ? 4 : 0;
   }
 
@@ -55,6 +58,7 @@ export class XdrWriter {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, this.segStart, this.pos);
     this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.length);
     this.segStart = 0;
     this.pos = live;
   }
@@ -75,9 +79,10 @@ export class XdrWriter {
 
   uint64(v: bigint): this {
     this.ensure(8);
-    if (v < 0n || v >= 1n << 64n) throw new RangeError(`uint64 out of range: ${v}`);
-    this.buf.writeUInt32BE(Number(v / TWO_POW_32), this.pos);
-    this.buf.writeUInt32BE(Number(v % TWO_POW_32), this.pos + 4);
+    // A constant bound and DataView.setBigUint64 instead of `1n << 64n` and BigInt division: each
+    // fattr3 holds four hypers, and those BigInt temporaries made READDIRPLUS encoding ~3x slower.
+    if (v < 0n || v > MAX_UINT64) throw new RangeError(`uint64 out of range: ${v}`);
+    this.view.setBigUint64(this.pos, v);
     this.pos += 8;
     return this;
   }
