@@ -91,7 +91,8 @@ const DEFAULT_BOOT_TIMEOUT_MS = 90_000;
 const DEFAULT_RUN_TIMEOUT_MS = 60_000;
 /** How long after the guest's own time limit the host stops waiting and declares it wedged. */
 const HOST_TIMEOUT_SLACK_MS = 30_000;
-const SHUTDOWN_GRACE_MS = 10_000;
+/** poweroff takes ~20 ms; longer means the guest is busy (a script still running) or wedged. */
+const SHUTDOWN_GRACE_MS = 3_000;
 /** Kernel console lines kept for error messages. */
 const CONSOLE_TAIL_CHARS = 16_384;
 /** Exit status of a process killed by SIGKILL, as the guest shell reports it. */
@@ -171,6 +172,11 @@ export class Guest {
   /** The last part of the kernel console and qemu's own messages, for diagnostics. */
   console(): string {
     return this.consoleTail;
+  }
+
+  /** qemu's process id (for diagnostics such as measuring its CPU use). */
+  get pid(): number | undefined {
+    return this.qemu.pid;
   }
 
   get alive(): boolean {
@@ -278,6 +284,11 @@ export class Guest {
   failure(message: string): Error {
     return new Error(`${this.name}: ${message}\n--- console (tail) ---\n${this.consoleTail.trimEnd()}`);
   }
+}
+
+/** Quotes a string for the guest's sh: `guest.run(\`cat ${shellQuote(name)}\`)`. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Boots a guest and resolves once it accepts commands. */

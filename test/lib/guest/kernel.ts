@@ -7,7 +7,7 @@
  * skips both.
  */
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -128,18 +128,9 @@ export function extractVmlinux(bzImage: Buffer): Buffer {
   });
   if (result.error) throw new Error(`cannot run ${decompressor.command}: ${result.error.message}`);
   const elf = result.stdout;
-  if (!elf || !elf.subarray(0, 4).equals(ELF_MAGIC)) {
+  // A truncated payload still yields an ELF header, so the exit status matters too.
+  if (result.status !== 0 || !elf || !elf.subarray(0, 4).equals(ELF_MAGIC)) {
     throw new Error(`${decompressor.command} did not produce an ELF kernel: ${result.stderr?.toString().trim()}`);
   }
   return elf;
-}
-
-/** True when the named program can be started (used to skip tests cleanly on bare machines). */
-export function haveProgram(name: string): boolean {
-  try {
-    execFileSync(name, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
