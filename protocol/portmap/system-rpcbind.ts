@@ -101,7 +101,12 @@ export class SystemRpcbind {
       if (refused.length > 0) for (const row of added) await this.change(client, RpcbProc.UNSET, row);
     });
     if (refused.length > 0) throw new RpcbindRegistrationError(refused);
-    this.held.push(...added);
+    const same = (a: Registration, b: Registration) => a.prog === b.prog && a.vers === b.vers && a.netid === b.netid;
+    for (const row of added) {
+      const i = this.held.findIndex((h) => same(h, row));
+      if (i >= 0) this.held.splice(i, 1);
+      this.held.push(row);
+    }
     this.log.log('info', 'registered with system rpcbind', { rows: added.map((r) => `${r.prog}/${r.vers}/${r.netid} ${r.uaddr}`) });
   }
 

@@ -17,8 +17,9 @@ const fake = new RpcServer();
 fake.register(fakeProgram);
 const ports = await fake.listen({ host: '127.0.0.1', tcpPort: 0, udpPort: 0 });
 
+// auto: nothing answers on 127.0.0.1:111 in a fresh namespace, so this must choose builtin.
 const pm = await startPortmap({
-  mode: 'builtin',
+  mode: 'auto',
   host: '0.0.0.0',
   mappings: [
     { prog: 200001, vers: 1, protocol: 'tcp', port: ports.tcpPort!, host: '127.0.0.1' },

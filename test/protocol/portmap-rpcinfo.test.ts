@@ -35,7 +35,7 @@ t.test('rpcinfo against the built-in portmapper', { skip }, async (t) => {
     return res.stdout;
   };
   const { tcpPort, udpPort } = r.ports;
-  t.equal(r.mode, 'builtin');
+  t.equal(r.mode, 'builtin', 'auto mode chose builtin: nothing else on port 111');
 
   t.same(pmapRows(tool('p')), [
     '100000 4 tcp 111', '100000 3 tcp 111', '100000 2 tcp 111',
