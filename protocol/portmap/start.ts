@@ -30,6 +30,8 @@ export interface StartPortmapOptions {
 export interface RunningPortmap {
   /** The mode actually in use (auto resolved). */
   mode: 'builtin' | 'system';
+  /** builtin: the table being served (in-process `set`/`unset`); undefined in system mode. */
+  registry?: PortmapRegistry;
   /** Register more of our programs (e.g. a service started later). */
   add(mappings: readonly ServiceMapping[]): Promise<void>;
   /** builtin: stop serving port 111; system: unregister everything we registered. */
@@ -57,6 +59,7 @@ async function startBuiltin(host: string, port: number, mappings: readonly Servi
   log.log('info', 'portmap: serving program 100000', { host, ...bound });
   return {
     mode: 'builtin',
+    registry,
     add: async (more) => more.forEach((m) => registry.set(m)),
     close: () => server.close(),
   };
