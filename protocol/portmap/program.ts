@@ -4,7 +4,7 @@
  */
 
 import { silentLogger, type Logger } from '../rpc/logger.js';
-import type { ProcedureDef, RpcProgram } from '../rpc/types.js';
+import type { CallContext, ProcedureDef, RpcProgram } from '../rpc/types.js';
 import { PMAP_PROGRAM, PortmapVersion } from './constants.js';
 import { pmapV2Procedures } from './pmap-procedures.js';
 import type { BinderState } from './procedure-kit.js';
@@ -28,7 +28,7 @@ function counted(table: Array<ProcedureDef | undefined>, vers: number, stats: Po
   return table.map((def, proc) =>
     def && {
       ...def,
-      handle: (args: unknown, ctx: Parameters<ProcedureDef['handle']>[1]) => {
+      handle: (args: unknown, ctx: CallContext) => {
         stats.call(vers, proc);
         return def.handle(args, ctx);
       },

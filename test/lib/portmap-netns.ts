@@ -1,7 +1,9 @@
 /**
  * Run a portmap test scenario inside a private network namespace (so port 111 is ours and no
  * packet leaves the machine) with a private mount namespace holding a fresh tmpfs on /run (so
- * rpcinfo and rpcbind use their own /run/rpcbind.sock, never the host's).
+ * rpcinfo and rpcbind use their own /run/rpcbind.sock, never the host's), in a private PID
+ * namespace tied to the unshare process (--kill-child): if a scenario is killed, every daemon it
+ * started dies with it instead of lingering in an unreachable namespace.
  *
  * A scenario is a compiled script that prints one JSON object as its last stdout line; the test
  * asserts on it. Inside scenarios, `runTool` runs a command asynchronously so the scenario's own
@@ -10,11 +12,12 @@
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
 
+const UNSHARE = ['-n', '-m', '-p', '--fork', '--kill-child', '--mount-proc'];
 const SETUP = 'mount -t tmpfs tmpfs /run && ip link set lo up && exec "$@"';
 
 /** Why namespaces cannot be made here (not root, no unshare...), or undefined when they can. */
 export function netnsUnavailableReason(): string | undefined {
-  const probe = spawnSync('unshare', ['-n', '-m', 'sh', '-c', SETUP, 'sh', 'true'], { encoding: 'utf8', timeout: 10_000 });
+  const probe = spawnSync('unshare', [...UNSHARE, 'sh', '-c', SETUP, 'sh', 'true'], { encoding: 'utf8', timeout: 10_000 });
   if (probe.error) return `unshare not runnable: ${probe.error.message}`;
   if (probe.status !== 0) return `cannot create network+mount namespaces: ${probe.stderr.trim()}`;
   return undefined;
@@ -29,7 +32,7 @@ export function missingTools(tools: string[]): string | undefined {
 /** Run `node script args...` in fresh namespaces; resolves with its JSON result. */
 export function runScenario<T>(script: string, args: string[] = [], timeoutMs = 90_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['-n', '-m', 'sh', '-c', SETUP, 'sh', process.execPath, script, ...args], {
+    const child = spawn('unshare', [...UNSHARE, 'sh', '-c', SETUP, 'sh', process.execPath, script, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
