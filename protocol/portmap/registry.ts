@@ -10,11 +10,11 @@
  *     which replace whatever was there (the process that owns port 111 is authoritative).
  */
 
-import { type Netid } from './constants.js';
+import { isIPv6 } from 'node:net';
+import type { Netid } from './constants.js';
 import { isNetid, netidOf, type TransportProtocol } from './netid.js';
 import { mayUnset, processOwner } from './owner.js';
 import { formatUaddr } from './uaddr.js';
-import { isIPv6 } from 'node:net';
 
 /** One row of the table (the fields of an rpcb). */
 export interface Registration {
@@ -76,7 +76,7 @@ export class PortmapRegistry {
    * Wire SET: add one row. False when `netid` is unknown or (prog, vers, netid) is already
    * registered (RFC 1833: SET does not replace; the caller must UNSET first).
    */
-  add(reg: { prog: number; vers: number; netid: string; uaddr: string; owner: string }): boolean {
+  add(reg: Omit<Registration, 'netid'> & { netid: string }): boolean {
     if (!isNetid(reg.netid)) return false;
     if (this.find(reg.prog, reg.vers, reg.netid)) return false;
     this.rows.push({ prog: reg.prog, vers: reg.vers, netid: reg.netid, uaddr: reg.uaddr, owner: reg.owner });

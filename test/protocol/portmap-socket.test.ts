@@ -6,9 +6,8 @@
 import t from 'tap';
 import { RpcClient, RpcError } from '../../protocol/rpc/index.js';
 import { AcceptStat } from '../../protocol/rpc/types.js';
-import { startPortmap } from '../../protocol/portmap/start.js';
-import { encodeMapping, decodePmaplist } from '../../protocol/portmap/pmap-codec.js';
-import { uaddrPort } from '../../protocol/portmap/uaddr.js';
+// Through the table of contents, as the server will import it.
+import { startPortmap, encodeMapping, decodePmaplist, uaddrPort } from '../../protocol/portmap/index.js';
 
 t.test('builtin binder on ephemeral ports', async (t) => {
   const pm = await startPortmap({
