@@ -50,8 +50,9 @@ export async function ensureUpperDir(ctx: UnionContext, id: bigint): Promise<voi
     if (!st) fail('EIO', 'lower directory vanished');
     const tmp = tmpPath(ctx, `dir-${id}`);
     await mkdir(tmp, { mode: 0o700 });
-    await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
+    // chown first: changing the owner clears set-id bits that chmod then sets.
     if (ctx.privileged) await lchown(tmp, node.uid ?? Number(st.uid), node.gid ?? Number(st.gid));
+    await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
     await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
     await fsyncPath(tmp);
     const dest = upperPath(ctx, id);
@@ -101,8 +102,9 @@ export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: bool
       rdev ??= packRdev(splitDev(st.rdev));
     }
     const isLink = node.kind === 'symlink';
-    if (!isLink) await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
+    // chown first: changing the owner clears set-id bits that chmod then sets.
     if (ctx.privileged) await lchown(tmp, node.uid ?? Number(st.uid), node.gid ?? Number(st.gid));
+    if (!isLink) await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
     await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
     if (!isLink) await fsyncPath(tmp);
     const dest = indexed ? join(ctx.layers.indexDir, String(id)) : upperPath(ctx, id);

@@ -79,8 +79,9 @@ export async function createObject(
     if (obj.kind === 'dir' && setgidDir) mode |= 0o2000;
     const tmp = tmpPath(ctx, 'new');
     await obj.build(tmp);
-    if (obj.kind !== 'symlink') await chmod(tmp, mode);
+    // chown first: changing the owner clears set-id bits that chmod then sets.
     if (ctx.privileged) await lchown(tmp, uid, gid);
+    if (obj.kind !== 'symlink') await chmod(tmp, mode);
     if (obj.kind !== 'symlink') await fsyncPath(tmp);
     const dest = join(upperPath(ctx, dirId), name);
     const aside = await clearUntracked(ctx, dest);

@@ -64,6 +64,8 @@ export async function renameRule(
     const dst = dstRow ? nodeOf(ctx, dstRow.id) : undefined;
     const dstAttr = dst ? await getAttr(ctx, dst).catch(() => undefined) : undefined;
     if (dst) {
+      // Linux refuses a target that is an ancestor of the source before any type check.
+      if (dst.kind === 'dir' && isWithin(ctx, fromDir, dst.id)) fail('ENOTEMPTY');
       if (src.kind === 'dir' && dst.kind !== 'dir') fail('ENOTDIR');
       if (src.kind !== 'dir' && dst.kind === 'dir') fail('EISDIR');
       if (dst.kind === 'dir') {
