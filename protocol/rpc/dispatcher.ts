@@ -40,6 +40,8 @@ export interface TransportInfo {
   remoteAddress: string;
   remotePort: number;
   localPort: number;
+  /** Address the call arrived on (TCP only: Node does not expose a datagram's destination). */
+  localAddress?: string;
 }
 
 /** Decides whether a decoded credential may call a procedure: AUTH_OK, or the AuthStat to deny with. */
@@ -177,6 +179,7 @@ export class RpcDispatcher {
       remoteAddress: from.remoteAddress,
       remotePort: from.remotePort,
       localPort: from.localPort,
+      localAddress: from.localAddress,
     };
     const argsStart = r.pos;
     let args: unknown;

@@ -53,6 +53,7 @@ class TcpConnection {
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
       localPort: socket.localPort ?? 0,
+      localAddress: socket.localAddress,
     };
     this.framer = new RecordFramer(opts.maxRecordSize, (record) => this.onRecord(record));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
