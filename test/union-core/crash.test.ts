@@ -125,6 +125,15 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
   };
   // A persistent engine bug shows on every later check: report each problem line once.
   const reported = new Set<string>();
+  /** Take the union's state as the new expectation; a union too broken to walk ends the run. */
+  const resync = async (u: UnionPathFs) => {
+    try {
+      model = ModelFs.fromSnapshot(await snapshotTree(u, true));
+    } catch (err) {
+      failure(`seed=${SEED}: cannot read the union back to go on: ${(err as Error).message}`);
+      failures = MAX_FAILURES;
+    }
+  };
   const failOnNew = (headline: string, lines: string[]) => {
     const fresh = lines.filter((l) => !reported.has(l));
     for (const l of lines) reported.add(l);
@@ -136,12 +145,12 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
     const got = await snapshotTree(u);
     const diffs = [...compareSnapshots(await snapshotTree(model, true), got), ...linkCountDifferences(got)];
     if (diffs.length > 0) {
-      failOnNew(`seed=${SEED} ${when}: whole tree differs from the acknowledged ops`, diffs.map(formatDifference));
-      model = ModelFs.fromSnapshot(await snapshotTree(u, true));
+      failOnNew(`${when}: whole tree differs from the acknowledged ops`, diffs.map(formatDifference));
+      await resync(u);
     }
   };
 
-  await withUnion((u) => fullCompare(u, 'before any crash'));
+  await withUnion((u) => fullCompare(u, `seed=${SEED} before any crash`));
   const outcomes = new Map<string, number>();
   let ackedTotal = 0;
   let errnoDisagreements = 0;
@@ -170,7 +179,7 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
           continue;
         }
         failure(message);
-        model = ModelFs.fromSnapshot(await snapshotTree(u, true));
+        await resync(u);
         return;
       }
       if (log.inFlight) {
@@ -181,7 +190,7 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
           failure(`${where}: in-flight ${formatOp(log.inFlight)} left a state that is neither before nor after it`);
           for (const d of outcome.neither.slice(0, 20)) t.comment(`  ${d}`);
         }
-        if (outcome !== 'not applied' && outcome !== 'applied') model = ModelFs.fromSnapshot(await snapshotTree(u, true));
+        if (outcome !== 'not applied' && outcome !== 'applied') await resync(u);
       }
       const inconsistent = await consistencyProblems(u);
       if (inconsistent.length > 0) failOnNew(`${where}: namespace inconsistent after restart`, inconsistent);
