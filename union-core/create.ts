@@ -134,8 +134,10 @@ export function newSpecial(kind: 'char' | 'block' | 'socket' | 'fifo', attrs: Se
 /** link(2): a new name for an existing non-directory. */
 export async function linkRule(ctx: UnionContext, id: bigint, dirId: bigint, name: string, caller: Caller): Promise<void> {
   const target = nodeOf(ctx, id);
-  if (target.kind === 'dir') fail('EPERM', 'hard link to a directory');
   await prepareParent(ctx, dirId, name, caller);
+  // Linux reports an existing name before refusing a directory.
+  if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+  if (target.kind === 'dir') fail('EPERM', 'hard link to a directory');
   await copyUp(ctx, id);
   await ctx.locks.with([`name:${dirId}/${name}`, `id:${id}`], async () => {
     if (ctx.store.getEntry(dirId, name)) fail('EEXIST');

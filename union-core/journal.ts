@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { UnionContext } from './context.js';
 import { fromFsError, isErrno } from './errors.js';
+import { lstatOrNull } from './namespace.js';
 
 export interface RenameStep {
   from: string;
@@ -80,12 +81,30 @@ export async function commitAndApply(ctx: UnionContext, plan: () => Plan): Promi
   ctx.store.deleteIntent(seq);
 }
 
+async function exists(path: string): Promise<boolean> {
+  return (await lstatOrNull(path)) !== null;
+}
+
+/**
+ * Index of the first step of an intent not yet applied. "Rename if the source still exists" alone
+ * is not enough: in a rename over an existing target the second step recreates the first step's
+ * source (target -> trash, then source -> target), so a blind replay would move the renamed object
+ * into the trash. Steps run in order, so the last step whose source is gone and whose destination
+ * exists marks everything up to it as done.
+ */
+async function firstUnapplied(renames: RenameStep[]): Promise<number> {
+  for (let i = renames.length - 1; i >= 0; i--) {
+    if (!(await exists(renames[i].from)) && (await exists(renames[i].to))) return i + 1;
+  }
+  return 0;
+}
+
 /** Replay every recorded intent, then empty work/tmp. Called once at open, before any operation. */
 export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: number; discarded: number }> {
   const intents = ctx.store.intents();
   for (const { seq, steps } of intents) {
     const renames = JSON.parse(steps) as RenameStep[];
-    for (const r of renames) await applyRename(r);
+    for (const r of renames.slice(await firstUnapplied(renames))) await applyRename(r);
     await ctx.syncer.syncAll(renames.flatMap((r) => [dirname(r.to), dirname(r.from)]));
     ctx.store.deleteIntent(seq);
     ctx.log('info', 'replayed interrupted namespace change', { seq: String(seq), renames: renames.length });
