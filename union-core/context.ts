@@ -30,6 +30,16 @@ export interface LowerDir {
   path: string;
 }
 
+/** fsync one file or directory by path. */
+export async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 export function clearPathCaches(ctx: UnionContext): void {
   ctx.cache.rel.clear();
   ctx.cache.lowerRel.clear();
@@ -88,12 +98,7 @@ export class DirSyncer {
       // Let other operations of this tick join before the sync starts.
       await new Promise<void>((r) => setImmediate(r));
       this.pending.delete(dir);
-      const fh = await open(dir, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await fsyncPath(dir);
     })();
     this.pending.set(dir, p);
     return p;

@@ -15,24 +15,15 @@
  *   store (setattr.ts), so chmod of a 1 GiB lower file copies nothing.
  */
 
-import { copyFile, mkdir, writeFile, symlink, readlink, chmod, lchown, lutimes, open, constants } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile, symlink, readlink, chmod, lchown, lutimes, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { UnionContext } from './context.js';
+import { fsyncPath, type UnionContext } from './context.js';
 import { clearPathCaches } from './context.js';
 import { nodeOf, parentOf, backingPath, upperPath, lstatOrNull } from './namespace.js';
 import { commitAndApply, tmpPath } from './journal.js';
 import { fail } from './errors.js';
 import { nsToTimespec, packRdev, splitDev } from './attrs.js';
 import { ROOT_ID } from './store.js';
-
-async function fsyncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 function toDate(ns: bigint): Date {
   const t = nsToTimespec(ns);

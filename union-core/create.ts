@@ -8,9 +8,9 @@
  * directories inherit the setgid bit.
  */
 
-import { writeFile, mkdir, symlink, chmod, lchown, link as fsLink, open } from 'node:fs/promises';
+import { writeFile, mkdir, symlink, chmod, lchown, link as fsLink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { UnionContext } from './context.js';
+import { fsyncPath, type UnionContext } from './context.js';
 import type { Attr, Caller, NodeType, SetAttrs } from './types.js';
 import { blankNode, type NodeRow } from './store.js';
 import { checkName } from './names.js';
@@ -34,15 +34,6 @@ export interface NewObject {
 const DEFAULT_MODE: Record<NodeType, number> = {
   file: 0o644, dir: 0o755, symlink: 0o777, char: 0o644, block: 0o644, socket: 0o644, fifo: 0o644,
 };
-
-async function fsyncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Checks every creating operation shares: name, directory, permissions, directory state. */
 export async function prepareParent(ctx: UnionContext, dirId: bigint, name: string, caller: Caller): Promise<Attr> {

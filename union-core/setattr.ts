@@ -5,8 +5,8 @@
  * changed for real; owners only when the server is privileged, else as overrides too.
  */
 
-import { chmod, lchown, lutimes, open } from 'node:fs/promises';
-import type { UnionContext } from './context.js';
+import { chmod, lchown, lutimes } from 'node:fs/promises';
+import { fsyncPath, type UnionContext } from './context.js';
 import type { Attr, Caller, SetAttrs, TimeSet, Wcc } from './types.js';
 import type { NodeRow } from './store.js';
 import { nodeOf, backingPath } from './namespace.js';
@@ -69,14 +69,7 @@ async function applyForReal(ctx: UnionContext, node: NodeRow, attr: Attr, set: S
     };
     await lutimes(path, toDate(a), toDate(m));
   }
-  if (node.kind !== 'symlink') {
-    const fh = await open(path, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  }
+  if (node.kind !== 'symlink') await fsyncPath(path);
   return overrides;
 }
 
