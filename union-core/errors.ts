@@ -25,15 +25,6 @@ export function fromFsError(e: unknown): UnionError {
   return new UnionError('EIO', (e as Error)?.message ?? String(e));
 }
 
-/** Run an fs call and rethrow its failure as a UnionError. */
-export async function fsCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw fromFsError(e);
-  }
-}
-
 export function isErrno(e: unknown, code: string): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === code;
 }

@@ -25,11 +25,6 @@ export function lowerFileid(layer: number, ino: bigint): bigint | undefined {
   return (BigInt(layer + 1) << LAYER_SHIFT) | ino;
 }
 
-/** True if `id` is the computed id of (layer, ino). */
-export function matchesLower(id: bigint, layer: number, ino: bigint): boolean {
-  return id === lowerFileid(layer, ino);
-}
-
 export function kindOf(st: BigIntStats): NodeType {
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';

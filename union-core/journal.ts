@@ -115,8 +115,3 @@ export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: num
   await ctx.store.durable();
   return { replayed: intents.length, discarded: leftovers.length };
 }
-
-/** Delete something moved to work/tmp, in the background (errors are only logged). */
-export function discardLater(ctx: UnionContext, path: string): void {
-  rm(path, { recursive: true, force: true }).catch((e) => ctx.log('warn', 'could not delete discarded object', { path, error: String(e) }));
-}

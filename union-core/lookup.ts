@@ -73,13 +73,3 @@ export async function findChild(ctx: UnionContext, dirId: bigint, name: string):
   await ctx.store.durable();
   return node;
 }
-
-/** Like findChild, but undefined instead of ENOENT. */
-export async function findChildOrNone(ctx: UnionContext, dirId: bigint, name: string): Promise<NodeRow | undefined> {
-  try {
-    return await findChild(ctx, dirId, name);
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}

@@ -155,7 +155,6 @@ export class MetadataStore {
       entryPage: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE dir = ? AND cookie > ? ORDER BY cookie LIMIT ?'),
       entryCount: this.db.prepare('SELECT count(*) AS n FROM entry WHERE dir = ?'),
       entryOfId: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE id = ? LIMIT 1'),
-      entriesOfId: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE id = ?'),
       entryLinks: this.db.prepare('SELECT count(*) AS n FROM entry WHERE id = ?'),
       entryDirDel: this.db.prepare('DELETE FROM entry WHERE dir = ?'),
       entryAll: this.db.prepare('SELECT dir, name, id, cookie FROM entry'),
@@ -249,10 +248,6 @@ export class MetadataStore {
   /** One name of object `id` (its primary link for path building), if any. */
   linkOf(id: bigint): EntryRow | undefined {
     return this.stmt.entryOfId.get(id) as EntryRow | undefined;
-  }
-
-  linksOf(id: bigint): EntryRow[] {
-    return this.stmt.entriesOfId.all(id) as EntryRow[];
   }
 
   countLinks(id: bigint): number {

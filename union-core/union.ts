@@ -4,7 +4,7 @@
  * a UnionError with a POSIX code.
  */
 
-import { statfs } from 'node:fs/promises';
+import { statfs, readlink } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import type {
   UnionFs, UnionOptions, Caller, Attr, SetAttrs, Stability, CreateHow, Wcc, ReaddirResult, StatFs, CheckProblem,
@@ -15,8 +15,8 @@ import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode } from './store.js';
 import { KeyedLock, DirSyncer, type UnionContext, type LogFn } from './context.js';
 import { recoverJournal } from './journal.js';
 import { fromFsError, fail } from './errors.js';
-import { nodeOf, dirNode, lowerRel } from './namespace.js';
-import { getAttr, permBits } from './attrs.js';
+import { nodeOf, dirNode, backingPath } from './namespace.js';
+import { getAttr, permBits, wccOf } from './attrs.js';
 import { lookupNode } from './lookup.js';
 import { readdirRule } from './readdir.js';
 import { readRule, writeRule, commitRule } from './data.js';
@@ -25,9 +25,6 @@ import { createObject, newFile, newDir, newSymlink, newSpecial, linkRule } from 
 import { removeRule, rmdirRule } from './whiteout.js';
 import { renameRule } from './rename.js';
 import { checkUnion } from './check.js';
-import { readlink } from 'node:fs/promises';
-import { backingPath } from './namespace.js';
-import { wccOf } from './attrs.js';
 
 const noLog: LogFn = () => {};
 
@@ -257,10 +254,5 @@ export class Union implements UnionFs {
   async close(): Promise<void> {
     await this.ctx.store.durable();
     this.ctx.store.close();
-  }
-
-  /** For diagnostics and tests: the lower path an object's lower content comes from. */
-  lowerPathOf(id: bigint): string {
-    return lowerRel(this.ctx, id);
   }
 }
