@@ -42,6 +42,8 @@ export interface CallOptions {
   cred?: Credentials;
   /** A raw credential, sent as is (tests of servers); wins over `cred`. */
   auth?: OpaqueAuth;
+  /** Send under this xid instead of a fresh one (retransmit tests of duplicate request caches). */
+  xid?: number;
 }
 
 /** A reply matched to its call: the decoded header and a reader positioned after it. */
@@ -190,9 +192,9 @@ export class RpcClient {
    * Send a message the caller writes entirely, header included, under a fresh xid, and resolve
    * with whatever reply carries that xid (any status). For testing servers with odd calls.
    */
-  exchange(writeMessage: (w: XdrWriter, xid: number) => void, opts: { timeoutMs?: number } = {}): Promise<RpcReply> {
+  exchange(writeMessage: (w: XdrWriter, xid: number) => void, opts: { timeoutMs?: number; xid?: number } = {}): Promise<RpcReply> {
     if (this.down) return Promise.reject(this.down);
-    const xid = this.allocXid();
+    const xid = opts.xid ?? this.allocXid();
     const w = new XdrWriter(256, this.link.recordMark);
     writeMessage(w, xid);
     const chunks = w.finish();

@@ -1,0 +1,110 @@
+/**
+ * The exports being served: each is one union (opened from its layers) plus what the server keeps
+ * beside it — the handle key, the fsid, the client rules. Handles carry the export id, so one NFS
+ * program serves every export and a handle can never reach into another export unnoticed.
+ */
+
+import type { Credentials } from '../protocol/rpc/index.js';
+import { Union, type Caller, type UnionFs } from '../union-core/index.js';
+import { clientAllowed } from './client-rules.js';
+import type { ExportConfig } from './config.js';
+import { HandleCodec, peekHandle } from './file-handle.js';
+import { loadHandleKey } from './handle-key.js';
+import { callerFor } from './identity-mapping.js';
+
+export class ServedExport {
+  readonly handles: HandleCodec;
+  /** fsid in every fattr3 of this export: the export id, so two exports never look alike. */
+  readonly fsid: bigint;
+  readonly rootHandle: Buffer;
+  /** Allow-list decisions per client address (lists are fixed while serving). */
+  private readonly allowedCache = new Map<string, boolean>();
+
+  constructor(
+    readonly config: ExportConfig,
+    readonly union: UnionFs,
+    readonly exportId: number,
+    key: Buffer,
+    /** The union's epoch: handles from an earlier incarnation of the work directory are stale. */
+    readonly generation: number,
+  ) {
+    this.handles = new HandleCodec(exportId, key);
+    this.fsid = BigInt(exportId);
+    this.rootHandle = this.handles.encode(union.rootId, generation);
+  }
+
+  static async open(config: ExportConfig, log: ServedExportLog): Promise<ServedExport> {
+    const { exportId, key } = await loadHandleKey(config.work);
+    const union = await Union.open({ lowers: config.lowers, upper: config.upper, work: config.work, log });
+    try {
+      const root = await union.getattr(union.rootId);
+      return new ServedExport(config, union, exportId, key, root.generation);
+    } catch (e) {
+      await union.close();
+      throw e;
+    }
+  }
+
+  handleOf(fileid: bigint): Buffer {
+    return this.handles.encode(fileid, this.generation);
+  }
+
+  callerFor(cred: Credentials): Caller {
+    return callerFor(cred, this.config);
+  }
+
+  allows(remoteAddress: string): boolean {
+    let ok = this.allowedCache.get(remoteAddress);
+    if (ok === undefined) {
+      ok = clientAllowed(this.config.allow, remoteAddress);
+      if (this.allowedCache.size > 4096) this.allowedCache.clear();
+      this.allowedCache.set(remoteAddress, ok);
+    }
+    return ok;
+  }
+
+  /** --secure: the client must call from a reserved port (< 1024). */
+  portAcceptable(remotePort: number): boolean {
+    return !this.config.secure || remotePort < 1024;
+  }
+}
+
+type ServedExportLog = NonNullable<Parameters<typeof Union.open>[0]['log']>;
+
+/** Every export, by export id (from handles) and by path (from MOUNT). */
+export class ExportTable {
+  private readonly byId = new Map<number, ServedExport>();
+  private readonly byPath = new Map<string, ServedExport>();
+
+  constructor(readonly all: readonly ServedExport[]) {
+    for (const e of all) {
+      if (this.byId.has(e.exportId)) {
+        throw new Error(`exports ${this.byId.get(e.exportId)!.config.path} and ${e.config.path} share a work directory key (export id ${e.exportId})`);
+      }
+      this.byId.set(e.exportId, e);
+      this.byPath.set(normalizeExportPath(e.config.path), e);
+    }
+  }
+
+  /** The export a handle claims to belong to (its MAC is checked by the caller). */
+  forHandle(fh: Buffer): { exp: ServedExport; fileid: bigint; generation: number } | undefined {
+    const f = peekHandle(fh);
+    if (!f) return undefined;
+    const exp = this.byId.get(f.exportId);
+    return exp ? { exp, fileid: f.fileid, generation: f.generation } : undefined;
+  }
+
+  forPath(path: string): ServedExport | undefined {
+    return this.byPath.get(normalizeExportPath(path));
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled(this.all.map((e) => e.union.close()));
+  }
+}
+
+/** "/union/" and "/union" name the same export (clients differ on trailing slashes). */
+export function normalizeExportPath(p: string): string {
+  const trimmed = p.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}

@@ -1,0 +1,62 @@
+/**
+ * The entries READDIR and READDIRPLUS offer, in cookie order: "." (cookie 1) and ".." (cookie 2)
+ * as knfsd sends them (`ls -a` shows what the server lists), then the union's entries, whose
+ * cookies are persistent fallthrus (> 2, never reused). A cookie is always a valid resume point —
+ * any cookie resumes after itself — so the cookie verifier is constant and never checked
+ * (RFC 1813 section 3.3.16 allows this; BAD_COOKIE on ordinary changes breaks `rm -rf`).
+ *
+ * The handler offers entries to its DirlistBudget until one does not fit; `limit` is an upper
+ * bound on how many could fit, so the union is asked for O(reply) entries, never the whole
+ * directory.
+ */
+
+import type { Attr } from '../../union-core/index.js';
+import type { Target } from './service.js';
+
+export const COOKIEVERF = Buffer.alloc(8);
+const DOT_COOKIE = 1n;
+const DOTDOT_COOKIE = 2n;
+
+export interface OfferedEntry {
+  name: string;
+  fileid: bigint;
+  cookie: bigint;
+  attr?: Attr;
+}
+
+export interface Listing {
+  entries: OfferedEntry[];
+  /** The last offered entry is the directory's last. */
+  eof: boolean;
+  dirAttr: Attr;
+}
+
+/** Smallest READDIR entry3 on the wire (value_follows, fileid, 4-byte name, cookie). */
+export const MIN_ENTRY3_BYTES = 28;
+
+export async function listFrom(dir: Target, cookie: bigint, limit: number, withAttrs: boolean): Promise<Listing> {
+  const { union } = dir.exp;
+  const dots: OfferedEntry[] = [];
+  if (cookie < DOT_COOKIE || cookie < DOTDOT_COOKIE) {
+    const self = await union.getattr(dir.id);
+    if (cookie < DOT_COOKIE) dots.push({ name: '.', fileid: self.fileid, cookie: DOT_COOKIE, attr: withAttrs ? self : undefined });
+    dots.push(await dotdot(dir, self, withAttrs));
+  }
+  const rest = await union.readdir(dir.id, cookie > DOTDOT_COOKIE ? cookie : 0n, Math.max(1, limit - dots.length), { withAttrs }, dir.caller);
+  return { entries: dots.concat(rest.entries), eof: rest.eof, dirAttr: rest.dirAttr };
+}
+
+/** "..": the parent if the caller may look it up, else the directory itself (the client ignores it). */
+async function dotdot(dir: Target, self: Attr, withAttrs: boolean): Promise<OfferedEntry> {
+  try {
+    const up = await dir.exp.union.lookup(dir.id, '..', dir.caller);
+    return { name: '..', fileid: up.fileid, cookie: DOTDOT_COOKIE, attr: withAttrs ? up.attr : undefined };
+  } catch {
+    return { name: '..', fileid: self.fileid, cookie: DOTDOT_COOKIE };
+  }
+}
+
+/** How many entries could fit in `bytes`, capped so one call never asks the union for too many. */
+export function entryLimit(bytes: number, minEntryBytes: number): number {
+  return Math.max(1, Math.min(Math.ceil(bytes / minEntryBytes) + 1, 16384));
+}

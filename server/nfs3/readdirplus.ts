@@ -1,0 +1,41 @@
+/**
+ * READDIRPLUS (RFC 1813 section 3.3.17): entries with handles and attributes, so a client lists
+ * a directory without a LOOKUP+GETATTR per name. `maxcount` caps the whole reply, `dircount` (a
+ * hint) the name/cookie bytes; TOOSMALL when not even one entry fits.
+ */
+
+import { DirlistBudget, Nfsstat3, type Entryplus3, type Readdirplus3Args, type Readdirplus3Res } from '../../protocol/nfs3/index.js';
+import type { CallContext } from '../../protocol/rpc/index.js';
+import { COOKIEVERF, entryLimit, listFrom, MIN_ENTRY3_BYTES } from './dir-listing.js';
+import type { Nfs3Service, Target } from './service.js';
+
+/** Smallest entryplus3: entry3 plus attributes (4+84) and a handle (4+4+32). */
+const MIN_ENTRYPLUS3_BYTES = MIN_ENTRY3_BYTES + 88 + 40;
+
+export async function readdirplus(args: Readdirplus3Args, ctx: CallContext, nfs: Nfs3Service): Promise<Readdirplus3Res> {
+  let dir: Target | undefined;
+  try {
+    dir = nfs.target(args.dir, ctx);
+    const limit = Math.min(entryLimit(args.maxcount, MIN_ENTRYPLUS3_BYTES), entryLimit(args.dircount, MIN_ENTRY3_BYTES));
+    const listing = await listFrom(dir, args.cookie, limit, true);
+    const dirAttributes = nfs.fattr(dir, listing.dirAttr);
+    const budget = DirlistBudget.forReaddirplus(args.maxcount, args.dircount, dirAttributes);
+    const entries: Entryplus3[] = [];
+    for (const e of listing.entries) {
+      const entry: Entryplus3 = {
+        fileid: e.fileid,
+        name: e.name,
+        cookie: e.cookie,
+        nameAttributes: e.attr && nfs.fattr(dir, e.attr),
+        nameHandle: e.attr && dir.exp.handleOf(e.fileid),
+      };
+      if (!budget.addEntryplus3(entry)) break;
+      entries.push(entry);
+    }
+    if (budget.tooSmall) return { status: Nfsstat3.NFS3ERR_TOOSMALL, dirAttributes };
+    const eof = entries.length === listing.entries.length && listing.eof;
+    return { status: Nfsstat3.NFS3_OK, dirAttributes, cookieverf: COOKIEVERF, entries, eof };
+  } catch (e) {
+    return { status: nfs.fail(e, ctx, 'READDIRPLUS'), dirAttributes: await nfs.postOp(dir) };
+  }
+}
