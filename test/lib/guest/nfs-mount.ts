@@ -12,8 +12,10 @@
 import { HOST_ADDRESS_FROM_GUEST } from './init-script.js';
 
 export interface NfsMountOptions {
-  /** Host TCP port serving both MOUNT and NFS. */
+  /** Host TCP port serving NFS (and MOUNT unless mountPort is given). */
   port: number;
+  /** Host TCP port serving MOUNT; default `port`. */
+  mountPort?: number;
   /** Export path on the server. Default "/". */
   exportPath?: string;
   /** Mount point in the guest, created if missing. Default /mnt. */
@@ -26,13 +28,13 @@ export interface NfsMountOptions {
 }
 
 export function nfsMountCommand(options: NfsMountOptions): string {
-  const { port, exportPath = '/', mountpoint = '/mnt', extraOptions = [] } = options;
+  const { port, mountPort = port, exportPath = '/', mountpoint = '/mnt', extraOptions = [] } = options;
   const kernelOptions = [
     `addr=${HOST_ADDRESS_FROM_GUEST}`,
     'vers=3',
     'proto=tcp',
     `port=${port}`,
-    `mountport=${port}`,
+    `mountport=${mountPort}`,
     'mountproto=tcp',
     'nolock',
     ...extraOptions,
