@@ -19,6 +19,7 @@ export class ServedExport {
   readonly rootHandle: Buffer;
   /** Allow-list decisions per client address (lists are fixed while serving). */
   private readonly allowedCache = new Map<string, boolean>();
+  private readonly handleMemo = new Map<bigint, Buffer>();
 
   constructor(
     readonly config: ExportConfig,
@@ -45,8 +46,15 @@ export class ServedExport {
     }
   }
 
+  /** The handle of an object of this export (memoized: READDIRPLUS makes one per entry). */
   handleOf(fileid: bigint): Buffer {
-    return this.handles.encode(fileid, this.generation);
+    let fh = this.handleMemo.get(fileid);
+    if (!fh) {
+      fh = this.handles.encode(fileid, this.generation);
+      if (this.handleMemo.size >= 65536) this.handleMemo.clear();
+      this.handleMemo.set(fileid, fh);
+    }
+    return fh;
   }
 
   callerFor(cred: Credentials): Caller {
