@@ -116,12 +116,20 @@ function logOptions<T>(y: Argv<T>) {
 
 const COMMANDS = ['serve', 'demo', 'fsck'];
 
-/** yargs' own messages ("Unknown argument: bogus") as one line, with dashes back on flag names. */
+/**
+ * yargs' own messages ("Unknown arguments: nfs-port, nfsPort") as one line: each flag named once,
+ * with its dashes back.
+ */
 function yargsProblem(msg: string, args: readonly string[]): UsageError {
+  const given = new Set(args.filter((a) => a.startsWith('-')).map((a) => a.replace(/=.*$/, '').replace(/^-+/, '')));
+  const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
   let line = msg.replace(/\s+/g, ' ').trim();
-  line = line.replace(/^(Unknown arguments?: )(.*)$/, (_, head: string, names: string) =>
-    head + names.split(', ').map((n) => (args.some((a) => a.replace(/=.*$/, '').replace(/^-+/, '') === n && a.startsWith('-')) ? `--${n}` : n)).join(', '),
-  );
+  line = line.replace(/^(Unknown arguments?: )(.*)$/, (_, head: string, list: string) => {
+    const names = list.split(', ');
+    // yargs lists a dashed flag again under its camel-case alias.
+    const once = names.filter((n) => !names.some((m) => m !== n && camel(m) === n));
+    return (once.length === 1 ? 'Unknown argument: ' : head) + once.map((n) => (given.has(n) ? `--${n}` : n)).join(', ');
+  });
   return new UsageError(`${line.charAt(0).toLowerCase()}${line.slice(1)} (see fallthru --help)`);
 }
 

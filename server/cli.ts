@@ -109,7 +109,7 @@ async function demo(flags: Flags): Promise<number> {
 }
 
 function describe(p: CheckProblem): string {
-  return p.path === undefined ? `${p.kind}: ${p.detail}` : `${p.kind} /${p.path}: ${p.detail}`;
+  return p.path === undefined ? `${p.kind}: ${p.detail}` : `${p.kind} ${p.path}: ${p.detail}`;
 }
 
 /** Open each export's union, print check() problems; 0 when none. */

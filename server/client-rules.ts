@@ -7,10 +7,12 @@
  * IPv4-mapped IPv6: a dual-stack socket reports an IPv4 client as "::ffff:10.0.2.15". A rule
  * written that way is stored as the IPv4 network it names ("::ffff:10.0.0.0/104" → 10.0.0.0/8),
  * and BlockList matches a mapped remote address against IPv4 rules, so either spelling on either
- * side matches. Other IPv6 networks never match IPv4 clients: "::/0" is every IPv6 client only.
+ * side matches. An IPv6 network matches an IPv4 client only when it contains the client's mapped
+ * form: "::/0" is every client, "fd00::/8" no IPv4 one.
  */
 
 import { BlockList, isIP, SocketAddress } from 'node:net';
+import { expandIpv6 } from '../protocol/portmap/index.js';
 import type { ClientRule } from './config.js';
 
 /** An allow-list entry that is not an address or network; the message quotes the entry. */
@@ -22,24 +24,6 @@ const EXAMPLES = 'e.g. 10.0.0.0/8, 192.168.1.7, fd00::/8';
 
 function ipv4ToBigInt(text: string): bigint {
   return text.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
-}
-
-/** "fd00::1", "::ffff:1.2.3.4" → 128-bit value. `text` has passed isIP() === 6. */
-function ipv6ToBigInt(text: string): bigint {
-  let t = text;
-  if (t.includes('.')) {
-    // An embedded IPv4 tail becomes the last two 16-bit groups.
-    const cut = t.lastIndexOf(':') + 1;
-    const v4 = ipv4ToBigInt(t.slice(cut));
-    t = `${t.slice(0, cut)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const groups = (part: string | undefined) => (part ? part.split(':') : []);
-  const [head, tail] = t.split('::');
-  const all =
-    tail === undefined
-      ? groups(head)
-      : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
-  return all.reduce((acc, group) => (acc << 16n) | BigInt(parseInt(group, 16)), 0n);
 }
 
 function formatAddress(value: bigint, family: 4 | 6): string {
@@ -73,7 +57,8 @@ export function parseClientRule(spec: string): ClientRule {
     }
   }
   const hostBits = BigInt(bits - prefixLength);
-  const network = ((family === 4 ? ipv4ToBigInt(addressText) : ipv6ToBigInt(addressText)) >> hostBits) << hostBits;
+  const value = family === 4 ? ipv4ToBigInt(addressText) : BigInt('0x' + expandIpv6(addressText).replaceAll(':', ''));
+  const network = (value >> hostBits) << hostBits;
   if (family === 6 && prefixLength >= 96 && network >> 32n === 0xffffn) {
     return { spec, address: formatAddress(network & 0xffff_ffffn, 4), prefixLength: prefixLength - 96 };
   }
