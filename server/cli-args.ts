@@ -14,20 +14,21 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { DEFAULTS, type ExportConfig, type ServerConfig } from './config.js';
-import { demoDefaults } from './demo.js';
-import { PORTMAP_SETTINGS, readConfigFile, requireConfigDirectories, SQUASH_MODES } from './config-file.js';
+import { readConfigFile, requireConfigDirectories } from './config-file.js';
 import {
-  bindAddress,
-  clientRules,
-  exportPath,
+  checkedExport,
+  checkedSettings,
   fail,
   oneOf,
-  ownerId,
-  portNumber,
+  PORTMAP_SETTINGS,
   requireLayerDirectories,
+  SERVER_DEFAULTS,
   UsageError,
+  type ExportValues,
   type ServerSettings,
+  type SettingValues,
 } from './config-values.js';
+import { demoDefaults } from './demo.js';
 import type { LogLevel } from '../protocol/rpc/index.js';
 
 export { UsageError };
@@ -40,18 +41,30 @@ export interface Command {
   flags: Flags;
 }
 
-export const SERVE_DEFAULTS: ServerSettings = {
-  bind: DEFAULTS.bind,
-  nfsPort: DEFAULTS.nfsPort,
-  mountPort: DEFAULTS.mountPort,
-  portmap: DEFAULTS.portmap,
-  portmapPort: DEFAULTS.portmapPort,
+/** The flag of each server-wide value. */
+const SETTING_FLAGS: Record<keyof SettingValues, string> = {
+  bind: 'bind',
+  nfsPort: 'nfs-port',
+  mountPort: 'mount-port',
+  portmap: 'portmap',
+  portmapPort: 'portmap-port',
+};
+
+/** The flag of each export value; a config file replaces all of them. */
+const EXPORT_FLAGS: Record<keyof ExportValues, string> = {
+  path: 'export',
+  lowers: 'lower',
+  upper: 'upper',
+  work: 'work',
+  readOnly: 'ro',
+  squash: 'squash',
+  anonUid: 'anonuid',
+  anonGid: 'anongid',
+  allow: 'allow',
+  secure: 'secure',
 };
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
-
-/** Flags that describe the one export given on the command line; a config file replaces them. */
-const EXPORT_FLAGS = ['lower', 'upper', 'work', 'export', 'ro', 'squash', 'anonuid', 'anongid', 'allow', 'secure'];
 
 /** The package version, from the package.json two levels above the compiled dist/server/. */
 export function packageVersion(): string {
@@ -77,7 +90,7 @@ function layerOptions<T>(y: Argv<T>) {
 
 /** What the help says the network defaults are: serve's, or demo's (which depend on root). */
 function defaultText(pick: (s: ServerSettings) => string | number, demo: boolean): string {
-  if (!demo) return String(pick(SERVE_DEFAULTS));
+  if (!demo) return String(pick(SERVER_DEFAULTS));
   return `${pick(demoDefaults(true))} as root, else ${pick(demoDefaults(false))}`;
 }
 
@@ -207,21 +220,13 @@ export function logLevelFromArgs(flags: Flags): LogLevel {
 
 /** The server-wide flags that were given, checked. */
 function settingsGiven(flags: Flags): Partial<ServerSettings> {
-  const given: Partial<ServerSettings> = {};
-  const text = (name: string, set: (v: string) => void) => {
-    const v = single(flags, name);
-    if (v !== undefined) set(v);
-  };
-  text('bind', (v) => (given.bind = bindAddress('--bind', v)));
-  text('nfs-port', (v) => (given.nfsPort = portNumber('--nfs-port', v)));
-  text('mount-port', (v) => (given.mountPort = portNumber('--mount-port', v)));
-  text('portmap', (v) => (given.portmap = oneOf('--portmap', v, PORTMAP_SETTINGS)));
-  text('portmap-port', (v) => (given.portmapPort = portNumber('--portmap-port', v)));
-  return given;
+  const values: SettingValues = {};
+  for (const [key, flag] of Object.entries(SETTING_FLAGS) as [keyof SettingValues, string][]) values[key] = single(flags, flag);
+  return checkedSettings(values, (key) => `--${SETTING_FLAGS[key]}`);
 }
 
 /** Server-wide settings: the flags given over `defaults`. Throws UsageError. */
-export function settingsFromArgs(flags: Flags, defaults: ServerSettings = SERVE_DEFAULTS): ServerSettings {
+export function settingsFromArgs(flags: Flags, defaults: ServerSettings = SERVER_DEFAULTS): ServerSettings {
   return { ...defaults, ...settingsGiven(flags) };
 }
 
@@ -236,22 +241,20 @@ function exportFromArgs(flags: Flags): ExportConfig {
   if (lowers.length === 0) fail('--lower', 'missing (a read-only directory; repeat for more)');
   if (upper === undefined) fail('--upper', 'missing (the writable directory)');
   if (work === undefined) fail('--work', 'missing (a directory on the same file system as --upper)');
-  const squash = single(flags, 'squash');
-  const anonuid = single(flags, 'anonuid');
-  const anongid = single(flags, 'anongid');
-  const exp: ExportConfig = {
-    path: exportPath('--export', single(flags, 'export') ?? DEFAULTS.export),
+  const values: ExportValues = {
+    path: single(flags, 'export'),
     lowers: lowers.map((l) => directory('lower', l)),
     upper: directory('upper', upper),
     work: directory('work', work),
-    readOnly: boolean(flags, 'ro') ?? false,
-    squash: squash === undefined ? DEFAULTS.squash : oneOf('--squash', squash, SQUASH_MODES),
-    anonUid: anonuid === undefined ? DEFAULTS.anonUid : ownerId('--anonuid', anonuid),
-    anonGid: anongid === undefined ? DEFAULTS.anonGid : ownerId('--anongid', anongid),
-    allow: clientRules('--allow', repeated(flags, 'allow').flatMap((a) => a.split(','))),
-    secure: boolean(flags, 'secure') ?? false,
+    readOnly: boolean(flags, 'ro'),
+    squash: single(flags, 'squash'),
+    anonUid: single(flags, 'anonuid'),
+    anonGid: single(flags, 'anongid'),
+    allow: repeated(flags, 'allow').flatMap((a) => a.split(',')),
+    secure: boolean(flags, 'secure'),
   };
-  requireLayerDirectories(exp, (layer) => (layer.key === 'lowers' ? '--lower' : `--${layer.key}`));
+  const exp = checkedExport(values, (key) => `--${EXPORT_FLAGS[key]}`);
+  requireLayerDirectories(exp, (layer) => `--${EXPORT_FLAGS[layer.key]}`);
   return exp;
 }
 
@@ -261,11 +264,11 @@ function exportFromArgs(flags: Flags): ExportConfig {
  * override its values; without, the layer flags make one export and `defaults` fill in what was
  * not given. Throws UsageError, one line naming the flag or config key at fault.
  */
-export function configFromArgs(flags: Flags, defaults: ServerSettings = SERVE_DEFAULTS): ServerConfig {
+export function configFromArgs(flags: Flags, defaults: ServerSettings = SERVER_DEFAULTS): ServerConfig {
   const given = settingsGiven(flags);
   const file = single(flags, 'config');
   if (file === undefined) return { exports: [exportFromArgs(flags)], ...defaults, ...given };
-  const clash = EXPORT_FLAGS.find((f) => flags[f] !== undefined);
+  const clash = Object.values(EXPORT_FLAGS).find((f) => flags[f] !== undefined);
   if (clash) fail('--config', `cannot be combined with --${clash} (the file declares the exports)`);
   const config = { ...readConfigFile(file), ...given };
   requireConfigDirectories(config);

@@ -20,21 +20,8 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
-import { DEFAULTS, type ExportConfig, type ServerConfig } from './config.js';
-import {
-  bindAddress,
-  clientRules,
-  exportPath,
-  fail,
-  oneOf,
-  ownerId,
-  portNumber,
-  requireLayerDirectories,
-  show,
-} from './config-values.js';
-
-export const SQUASH_MODES = ['root', 'all', 'none'] as const;
-export const PORTMAP_SETTINGS = ['builtin', 'system', 'none', 'auto'] as const;
+import type { ExportConfig, ServerConfig } from './config.js';
+import { checkedExport, checkedSettings, fail, requireLayerDirectories, SERVER_DEFAULTS, show } from './config-values.js';
 
 const SERVER_KEYS = ['bind', 'nfsPort', 'mountPort', 'portmap', 'portmapPort', 'exports'];
 const EXPORT_KEYS = ['path', 'lowers', 'upper', 'work', 'readOnly', 'squash', 'anonUid', 'anonGid', 'allow', 'secure'];
@@ -59,11 +46,17 @@ function kindOf(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** The value at `at` in `obj`, checked against a JSON type; undefined when the key is absent. */
-function get(obj: Record<string, unknown>, at: At, key: string, type: 'string' | 'number' | 'boolean'): unknown {
+interface JsonTypes {
+  string: string;
+  number: number;
+  boolean: boolean;
+}
+
+/** The value of `key` in `obj`, checked against a JSON type; undefined when the key is absent. */
+function get<T extends keyof JsonTypes>(obj: Record<string, unknown>, at: At, key: string, type: T): JsonTypes[T] | undefined {
   const v = obj[key];
   if (v !== undefined && typeof v !== type) fail(at.key(key).label, `must be a ${type}, not ${kindOf(v)}`);
-  return v;
+  return v as JsonTypes[T] | undefined;
 }
 
 function object(value: unknown, at: At, known: readonly string[]): Record<string, unknown> {
@@ -91,25 +84,22 @@ function directory(value: unknown, at: At, baseDir: string): string {
 
 function parseExport(value: unknown, at: At, baseDir: string): ExportConfig {
   const o = object(value, at, EXPORT_KEYS);
-  const path = get(o, at, 'path', 'string') as string | undefined;
-  const squash = get(o, at, 'squash', 'string') as string | undefined;
-  const anonUid = get(o, at, 'anonUid', 'number') as number | undefined;
-  const anonGid = get(o, at, 'anonGid', 'number') as number | undefined;
   if (o.lowers === undefined) fail(at.key('lowers').label, 'missing (the read-only directories, highest first)');
   const lowers = stringArray(o.lowers, at.key('lowers'));
   if (lowers.length === 0) fail(at.key('lowers').label, 'at least one lower directory is needed');
-  return {
-    path: exportPath(at.key('path').label, path ?? DEFAULTS.export),
+  const values = {
+    path: get(o, at, 'path', 'string'),
     lowers: lowers.map((l, i) => directory(l, at.key('lowers').index(i), baseDir)),
     upper: directory(o.upper, at.key('upper'), baseDir),
     work: directory(o.work, at.key('work'), baseDir),
-    readOnly: (get(o, at, 'readOnly', 'boolean') as boolean | undefined) ?? false,
-    squash: squash === undefined ? DEFAULTS.squash : oneOf(at.key('squash').label, squash, SQUASH_MODES),
-    anonUid: anonUid === undefined ? DEFAULTS.anonUid : ownerId(at.key('anonUid').label, anonUid),
-    anonGid: anonGid === undefined ? DEFAULTS.anonGid : ownerId(at.key('anonGid').label, anonGid),
-    allow: o.allow === undefined ? [] : clientRules(at.key('allow').label, stringArray(o.allow, at.key('allow'))),
-    secure: (get(o, at, 'secure', 'boolean') as boolean | undefined) ?? false,
+    readOnly: get(o, at, 'readOnly', 'boolean'),
+    squash: get(o, at, 'squash', 'string'),
+    anonUid: get(o, at, 'anonUid', 'number'),
+    anonGid: get(o, at, 'anonGid', 'number'),
+    allow: o.allow === undefined ? undefined : stringArray(o.allow, at.key('allow')),
+    secure: get(o, at, 'secure', 'boolean'),
   };
+  return checkedExport(values, (key) => at.key(key).label);
 }
 
 function contains(parent: string, child: string): boolean {
@@ -146,25 +136,20 @@ function checkExportsApart(exports: readonly ExportConfig[], at: At): void {
 export function parseConfig(json: unknown, baseDir: string): ServerConfig {
   const root = new At('');
   const o = object(json, root, SERVER_KEYS);
-  const bind = get(o, root, 'bind', 'string') as string | undefined;
-  const portmap = get(o, root, 'portmap', 'string') as string | undefined;
-  const port = (key: string, fallback: number) => {
-    const v = get(o, root, key, 'number') as number | undefined;
-    return v === undefined ? fallback : portNumber(root.key(key).label, v);
+  const settings = {
+    bind: get(o, root, 'bind', 'string'),
+    nfsPort: get(o, root, 'nfsPort', 'number'),
+    mountPort: get(o, root, 'mountPort', 'number'),
+    portmap: get(o, root, 'portmap', 'string'),
+    portmapPort: get(o, root, 'portmapPort', 'number'),
   };
+  const given = checkedSettings(settings, (key) => root.key(key).label);
   if (o.exports === undefined) fail(root.key('exports').label, 'missing (at least one export is needed)');
   if (!Array.isArray(o.exports)) fail(root.key('exports').label, `must be an array of exports, not ${kindOf(o.exports)}`);
   if (o.exports.length === 0) fail(root.key('exports').label, 'at least one export is needed');
   const exports = o.exports.map((e, i) => parseExport(e, root.key('exports').index(i), baseDir));
   checkExportsApart(exports, root.key('exports'));
-  return {
-    exports,
-    bind: bind === undefined ? DEFAULTS.bind : bindAddress(root.key('bind').label, bind),
-    nfsPort: port('nfsPort', DEFAULTS.nfsPort),
-    mountPort: port('mountPort', DEFAULTS.mountPort),
-    portmap: portmap === undefined ? DEFAULTS.portmap : oneOf(root.key('portmap').label, portmap, PORTMAP_SETTINGS),
-    portmapPort: port('portmapPort', DEFAULTS.portmapPort),
-  };
+  return { exports, ...SERVER_DEFAULTS, ...given };
 }
 
 /**

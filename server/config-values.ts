@@ -8,10 +8,21 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ClientRuleError, parseClientRule } from './client-rules.js';
-import type { ClientRule, ExportConfig, ServerConfig } from './config.js';
+import { DEFAULTS, type ClientRule, type ExportConfig, type PortmapSetting, type ServerConfig, type SquashMode } from './config.js';
 
 /** The server-wide part of a ServerConfig (address, ports, portmapper). */
 export type ServerSettings = Omit<ServerConfig, 'exports'>;
+
+export const SERVER_DEFAULTS: ServerSettings = {
+  bind: DEFAULTS.bind,
+  nfsPort: DEFAULTS.nfsPort,
+  mountPort: DEFAULTS.mountPort,
+  portmap: DEFAULTS.portmap,
+  portmapPort: DEFAULTS.portmapPort,
+};
+
+export const SQUASH_MODES: readonly SquashMode[] = ['root', 'all', 'none'];
+export const PORTMAP_SETTINGS: readonly PortmapSetting[] = ['builtin', 'system', 'none', 'auto'];
 
 /** A bad flag, config value or directory: the user must change how fallthru is invoked. */
 export class UsageError extends Error {
@@ -111,4 +122,54 @@ export function requireLayerDirectories(exp: ExportConfig, labelOf: (layer: Laye
   exp.lowers.forEach((dir, index) => requireDirectory(labelOf({ key: 'lowers', index }), dir, false));
   requireDirectory(labelOf({ key: 'upper' }), exp.upper, true);
   requireDirectory(labelOf({ key: 'work' }), exp.work, true);
+}
+
+/** Server-wide values as given: flag texts or JSON values of the right type; absent = not given. */
+export interface SettingValues {
+  bind?: string;
+  nfsPort?: string | number;
+  mountPort?: string | number;
+  portmap?: string;
+  portmapPort?: string | number;
+}
+
+/** Check the server-wide values given; the result holds only those. `labelOf` names each one. */
+export function checkedSettings(v: SettingValues, labelOf: (key: keyof SettingValues) => string): Partial<ServerSettings> {
+  const given: Partial<ServerSettings> = {};
+  if (v.bind !== undefined) given.bind = bindAddress(labelOf('bind'), v.bind);
+  if (v.nfsPort !== undefined) given.nfsPort = portNumber(labelOf('nfsPort'), v.nfsPort);
+  if (v.mountPort !== undefined) given.mountPort = portNumber(labelOf('mountPort'), v.mountPort);
+  if (v.portmap !== undefined) given.portmap = oneOf(labelOf('portmap'), v.portmap, PORTMAP_SETTINGS);
+  if (v.portmapPort !== undefined) given.portmapPort = portNumber(labelOf('portmapPort'), v.portmapPort);
+  return given;
+}
+
+/** An export's values as given (directories already absolute); absent = the default. */
+export interface ExportValues {
+  path?: string;
+  lowers: string[];
+  upper: string;
+  work: string;
+  readOnly?: boolean;
+  squash?: string;
+  anonUid?: string | number;
+  anonGid?: string | number;
+  allow?: readonly string[];
+  secure?: boolean;
+}
+
+/** Check an export's values and fill in DEFAULTS. `labelOf` names each value as the user gave it. */
+export function checkedExport(v: ExportValues, labelOf: (key: keyof ExportValues) => string): ExportConfig {
+  return {
+    path: exportPath(labelOf('path'), v.path ?? DEFAULTS.export),
+    lowers: v.lowers,
+    upper: v.upper,
+    work: v.work,
+    readOnly: v.readOnly ?? false,
+    squash: v.squash === undefined ? DEFAULTS.squash : oneOf(labelOf('squash'), v.squash, SQUASH_MODES),
+    anonUid: v.anonUid === undefined ? DEFAULTS.anonUid : ownerId(labelOf('anonUid'), v.anonUid),
+    anonGid: v.anonGid === undefined ? DEFAULTS.anonGid : ownerId(labelOf('anonGid'), v.anonGid),
+    allow: clientRules(labelOf('allow'), v.allow ?? []),
+    secure: v.secure ?? false,
+  };
 }

@@ -14,8 +14,7 @@
 
 import { chmod, link, lstat, mkdir, rename, rm, symlink, lutimes, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DEFAULTS } from './config.js';
-import type { ServerSettings } from './config-values.js';
+import { SERVER_DEFAULTS, type ServerSettings } from './config-values.js';
 
 const GUIDE = `fallthru demo: a guided tour
 ============================
@@ -108,14 +107,12 @@ export async function prepareDemoTree(dir: string): Promise<DemoTree> {
 }
 
 /**
- * Server settings for the demo. As root: the standard ports and portmapper. Otherwise ports that
+ * Server settings for the demo. As root: those of serve (standard ports, portmapper auto). Otherwise ports that
  * need no privilege and stay clear of a host NFS server (2049, 20048), and no portmapper: a
  * built-in one needs root for port 111, and rpcbind takes registrations sent to 127.0.0.1 only
  * from reserved ports.
  * The mount command printed at startup then carries the ports.
  */
 export function demoDefaults(isRoot = process.getuid?.() === 0): ServerSettings {
-  const common = { bind: DEFAULTS.bind, portmapPort: DEFAULTS.portmapPort };
-  if (isRoot) return { ...common, nfsPort: DEFAULTS.nfsPort, mountPort: DEFAULTS.mountPort, portmap: 'auto' };
-  return { ...common, nfsPort: 12049, mountPort: 12048, portmap: 'none' };
+  return isRoot ? { ...SERVER_DEFAULTS } : { ...SERVER_DEFAULTS, nfsPort: 12049, mountPort: 12048, portmap: 'none' };
 }

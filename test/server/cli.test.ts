@@ -4,8 +4,9 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configFromArgs, logLevelFromArgs, parseCommandLine, SERVE_DEFAULTS, settingsFromArgs, UsageError, type Flags } from '../../server/cli-args.js';
+import { configFromArgs, logLevelFromArgs, parseCommandLine, settingsFromArgs, UsageError, type Flags } from '../../server/cli-args.js';
 import { DEFAULTS } from '../../server/config.js';
+import { SERVER_DEFAULTS } from '../../server/config-values.js';
 import { demoDefaults, prepareDemoTree, writeDemoLower } from '../../server/demo.js';
 import { Union } from '../../union-core/index.js';
 import { expectUsageError } from './expect-usage-error.js';
@@ -42,7 +43,7 @@ t.test('layer flags make one export with the serve defaults', async (t) => {
         secure: false,
       },
     ],
-    ...SERVE_DEFAULTS,
+    ...SERVER_DEFAULTS,
   });
 });
 
