@@ -9,7 +9,7 @@ import { DEFAULTS } from '../../server/config.js';
 import { SERVER_DEFAULTS } from '../../server/config-values.js';
 import { demoDefaults, prepareDemoTree, writeDemoLower } from '../../server/demo.js';
 import { Union } from '../../union-core/index.js';
-import { expectUsageError } from './expect-usage-error.js';
+import { defaultExport, expectUsageError } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../server/cli.js', import.meta.url));
 
@@ -29,20 +29,7 @@ t.test('layer flags make one export with the serve defaults', async (t) => {
   const s = scratch();
   const config = configFromArgs({ lower: s.lower, upper: s.upper, work: s.work });
   t.same(config, {
-    exports: [
-      {
-        path: DEFAULTS.export,
-        lowers: [s.lower],
-        upper: s.upper,
-        work: s.work,
-        readOnly: false,
-        squash: DEFAULTS.squash,
-        anonUid: DEFAULTS.anonUid,
-        anonGid: DEFAULTS.anonGid,
-        allow: [],
-        secure: false,
-      },
-    ],
+    exports: [defaultExport({ lowers: [s.lower], upper: s.upper, work: s.work })],
     ...SERVER_DEFAULTS,
   });
 });

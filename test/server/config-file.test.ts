@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS } from '../../server/config.js';
 import { parseConfig, readConfigFile, requireConfigDirectories } from '../../server/config-file.js';
-import { expectUsageError as usageError } from './expect-usage-error.js';
+import { defaultExport, expectUsageError as usageError } from './helpers.js';
 
 /** deploy/examples/ of the checkout (the compiled test runs from dist/test/server/). */
 const EXAMPLES = fileURLToPath(new URL('../../../deploy/examples/', import.meta.url));
@@ -15,18 +15,7 @@ const layers = { lowers: ['/srv/golden'], upper: '/srv/u1', work: '/srv/w1' };
 t.test('a minimal export gets the defaults', async (t) => {
   const config = parseConfig({ exports: [layers] }, '/etc/fallthru');
   t.same(config, {
-    exports: [
-      {
-        path: DEFAULTS.export,
-        ...layers,
-        readOnly: false,
-        squash: DEFAULTS.squash,
-        anonUid: DEFAULTS.anonUid,
-        anonGid: DEFAULTS.anonGid,
-        allow: [],
-        secure: false,
-      },
-    ],
+    exports: [defaultExport(layers)],
     bind: DEFAULTS.bind,
     nfsPort: DEFAULTS.nfsPort,
     mountPort: DEFAULTS.mountPort,
