@@ -73,8 +73,9 @@ function startupLines(config: ServerConfig, running: RunningServer): string[] {
 /** Start the server, print how to mount it, run until a stop signal, close. */
 async function serve(config: ServerConfig, level: LogLevel, preface: string[] = []): Promise<number> {
   const logger = (activeLogger = jsonLogger(process.stderr, level));
-  const running = await startServer(config, { logger });
+  // Listening before the start: a signal during it closes what was started once it is up.
   const stop = firstStopSignal(logger);
+  const running = await startServer(config, { logger });
   process.stdout.write([...preface, ...startupLines(config, running)].join('\n') + '\n');
   logger.log('info', 'serving', {
     exports: config.exports.map((e) => e.path),
