@@ -21,7 +21,7 @@
  * - start.ts            startPortmap: builtin / system / auto
  */
 export * from './constants.js';
-export { formatUaddr, parseUaddr, uaddrPort, mergeUaddr, isLoopbackAddress, isWildcardHost, unmapIpv4, type SocketAddress, type AddressFamily } from './uaddr.js';
+export { formatUaddr, parseUaddr, uaddrPort, mergeUaddr, isLoopbackAddress, isWildcardHost, unmapIpv4, expandIpv6, type SocketAddress, type AddressFamily } from './uaddr.js';
 export { isNetid, netidOf, netidOfCall, netidProtocol, netidFamily, ipProtoOfNetid, netidOfIpProto, netconfigOf, type TransportProtocol } from './netid.js';
 export * from './pmap-codec.js';
 export * from './rpcb-codec.js';

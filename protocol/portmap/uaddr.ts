@@ -106,7 +106,7 @@ export function mergeUaddr(uaddr: string, localAddress: string | undefined): str
 }
 
 /** Eight zero-padded groups, lower case, so textual variants of one IPv6 address compare equal. */
-function expandIpv6(address: string): string {
+export function expandIpv6(address: string): string {
   let text = address.toLowerCase();
   // A trailing dotted IPv4 part stands for the last two groups.
   const lastColon = text.lastIndexOf(':');
