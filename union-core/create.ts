@@ -64,8 +64,12 @@ export async function createObject(
   return ctx.locks.with([`name:${dirId}/${name}`], async () => {
     if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
     const setgidDir = (dirAttr.mode & 0o2000) !== 0;
-    const uid = obj.attrs.uid ?? caller.uid;
-    const gid = obj.attrs.gid ?? (setgidDir ? dirAttr.gid : caller.gid);
+    // Only root gives a new object away. Anyone else's owner in the create attributes is ignored,
+    // as knfsd does (nfsd_create_setattr: IRIX sends its gid along): honouring it let any client,
+    // squashed root included, create a file owned by root (mode 04777: a setuid-root program).
+    const mayChown = caller.uid === 0;
+    const uid = (mayChown ? obj.attrs.uid : undefined) ?? caller.uid;
+    const gid = (mayChown ? obj.attrs.gid : undefined) ?? (setgidDir ? dirAttr.gid : caller.gid);
     let mode = (obj.attrs.mode ?? DEFAULT_MODE[obj.kind]) & 0o7777;
     if (obj.kind === 'dir' && setgidDir) mode |= 0o2000;
     const tmp = tmpPath(ctx, 'new');
