@@ -498,6 +498,61 @@ t.test('squash all and AUTH_NONE: everyone is anonymous', async (t) => {
   }
 });
 
+t.test('a write or truncate by anyone but root drops set-id bits (regression: the server kept them)', async (t) => {
+  // The server writes as root, whom the kernel lets keep set-id bits; a local writer without
+  // CAP_FSETID (and knfsd, writing as the client) loses them. Without this, anyone allowed to write a
+  // setuid-root program could replace it and stay setuid root.
+  const files: Array<[string, number, number]> = [
+    // name, mode, owner
+    ['suid-root', 0o4777, 0],
+    ['sgid-exec', 0o2777, 0],
+    ['sgid-noexec', 0o2666, 0],
+    ['suid-own', 0o4777, 1000],
+    ['suid-trunc', 0o4777, 0],
+    ['suid-trunc-mode', 0o4777, 1000],
+    ['suid-by-root', 0o4777, 0],
+  ];
+  const fx = await startFixture({
+    prepare: async ({ lower }) => {
+      for (const [name, mode, owner] of files) {
+        await writeFile(join(lower, name), '#!/bin/sh\necho hi\n');
+        await chown(join(lower, name), owner, owner);
+        await chmod(join(lower, name), mode);
+      }
+    },
+  });
+  t.teardown(() => fx.close());
+  const user = await connect(fx, { cred: authSys(1000, 1000) });
+  const rootUser = await connect(fx, { cred: authSys(0, 0) });
+  t.teardown(() => (user.close(), rootUser.close()));
+  const root = await user.mount('/union');
+  const modeOf = async (c: NfsTestClient, fh: Buffer) => {
+    const g = await c.call(Nfs3Proc.GETATTR, { object: fh });
+    return g.status === Nfsstat3.NFS3_OK ? g.objAttributes.mode : -1;
+  };
+  const write = (c: NfsTestClient, file: Buffer) =>
+    c.call(Nfs3Proc.WRITE, { file, offset: 0n, count: 4, stable: StableHow.FILE_SYNC, data: Buffer.from('EVIL') });
+  const fh = async (name: string) => lookupPath(user, root, name);
+
+  t.equal((await write(user, await fh('suid-root'))).status, Nfsstat3.NFS3_OK, 'uid 1000 writes a 04777 root file');
+  t.equal(await modeOf(user, await fh('suid-root')), 0o777, 'set-user-ID dropped');
+  t.equal((await stat(join(fx.upper, 'suid-root'))).mode & 0o7777, 0o777, 'on disk too');
+  await write(user, await fh('sgid-exec'));
+  t.equal(await modeOf(user, await fh('sgid-exec')), 0o777, 'set-group-ID with group execute dropped');
+  await write(user, await fh('sgid-noexec'));
+  t.equal(await modeOf(user, await fh('sgid-noexec')), 0o2666, 'set-group-ID without group execute kept (mandatory locking mark)');
+  await write(user, await fh('suid-own'));
+  t.equal(await modeOf(user, await fh('suid-own')), 0o777, 'the owner\'s own write drops it too');
+  const tr = await user.call(Nfs3Proc.SETATTR, { object: await fh('suid-trunc'), newAttributes: { size: 0n } });
+  t.equal(tr.status, Nfsstat3.NFS3_OK, 'uid 1000 truncates a 04777 root file');
+  t.equal(await modeOf(user, await fh('suid-trunc')), 0o777, 'truncate drops set-user-ID');
+  const trm = await user.call(Nfs3Proc.SETATTR, { object: await fh('suid-trunc-mode'), newAttributes: { size: 0n, mode: 0o4755 } });
+  t.equal(trm.status, Nfsstat3.NFS3_OK);
+  t.equal(await modeOf(user, await fh('suid-trunc-mode')), 0o4755, 'a mode given with the truncate wins');
+  await write(rootUser, await fh('suid-by-root'));
+  t.equal(await modeOf(user, await fh('suid-by-root')), 0o4777, 'root (not squashed) keeps the bits, as with CAP_FSETID');
+});
+
 /** Bind a reserved source port; ports in TIME_WAIT or taken by others are skipped. */
 async function connectReserved(fx: Fixture): Promise<NfsTestClient> {
   for (let attempt = 0; ; attempt++) {
