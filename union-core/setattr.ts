@@ -81,6 +81,9 @@ export async function setattrRule(ctx: UnionContext, id: bigint, set: SetAttrs, 
   const attr = await getAttr(ctx, node);
   let mode = set.mode !== undefined ? set.mode & 0o7777 : attr.mode;
   mode = modeAfterChown(attr, set, mode);
+  // chmod by anyone but root cannot set set-group-ID for a group it is not in (Linux setattr_copy):
+  // the server chmods as root, and any owner could otherwise make a setgid program of that group.
+  if (set.mode !== undefined && caller.uid !== 0 && !inGroup(caller, set.gid ?? attr.gid)) mode &= ~0o2000;
   // A truncate is a write: it drops set-id bits as write does (data.ts), unless a mode is given.
   if (set.size !== undefined && set.mode === undefined) mode = modeAfterWrite(mode, caller);
   const metaChange =

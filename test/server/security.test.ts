@@ -553,6 +553,41 @@ t.test('a write or truncate by anyone but root drops set-id bits (regression: th
   t.equal(await modeOf(user, await fh('suid-by-root')), 0o4777, 'root (not squashed) keeps the bits, as with CAP_FSETID');
 });
 
+t.test('set-group-ID only for a group the caller is in (regression: chmod and create kept it)', async (t) => {
+  const fx = await startFixture({
+    prepare: async ({ lower }) => {
+      // A setgid directory of group 50 that anyone may write, holding a file of uid 1000, group 50.
+      await mkdir(join(lower, 'staff'));
+      await chown(join(lower, 'staff'), 0, 50);
+      await chmod(join(lower, 'staff'), 0o2777);
+      await writeFile(join(lower, 'staff/mine'), '#!/bin/sh\n');
+      await chown(join(lower, 'staff/mine'), 1000, 50);
+      await chmod(join(lower, 'staff/mine'), 0o755);
+    },
+  });
+  t.teardown(() => fx.close());
+  const outsider = await connect(fx, { cred: authSys(1000, 1000) });
+  const member = await connect(fx, { cred: authSys(1000, 1000, [50]) });
+  t.teardown(() => (outsider.close(), member.close()));
+  const root = await outsider.mount('/union');
+  const staff = await lookupPath(outsider, root, 'staff');
+  const mine = await lookupPath(outsider, staff, 'mine');
+  const modeOf = async (fh: Buffer) => {
+    const g = await outsider.call(Nfs3Proc.GETATTR, { object: fh });
+    return g.status === Nfsstat3.NFS3_OK ? [g.objAttributes.mode, g.objAttributes.gid] : g.status;
+  };
+  t.equal((await outsider.call(Nfs3Proc.SETATTR, { object: mine, newAttributes: { mode: 0o2755 } })).status, Nfsstat3.NFS3_OK, 'the owner may chmod');
+  t.same(await modeOf(mine), [0o755, 50], 'but not into a setgid program of a group it is not in');
+  t.equal((await member.call(Nfs3Proc.SETATTR, { object: mine, newAttributes: { mode: 0o2755 } })).status, Nfsstat3.NFS3_OK);
+  t.same(await modeOf(mine), [0o2755, 50], 'a member of the group may');
+  const made = await outsider.call(Nfs3Proc.CREATE, { where: { dir: staff, name: 'made' }, how: { mode: Createmode3.GUARDED, objAttributes: { mode: 0o2755 } } });
+  t.same(made.status === Nfsstat3.NFS3_OK && [made.objAttributes?.mode, made.objAttributes?.gid], [0o755, 50], 'create in the setgid directory: group inherited, set-group-ID dropped');
+  const byMember = await member.call(Nfs3Proc.CREATE, { where: { dir: staff, name: 'by-member' }, how: { mode: Createmode3.GUARDED, objAttributes: { mode: 0o2755 } } });
+  t.same(byMember.status === Nfsstat3.NFS3_OK && [byMember.objAttributes?.mode, byMember.objAttributes?.gid], [0o2755, 50], 'a member keeps it');
+  const sub = await outsider.call(Nfs3Proc.MKDIR, { where: { dir: staff, name: 'sub' }, attributes: { mode: 0o755 } });
+  t.same(sub.status === Nfsstat3.NFS3_OK && sub.objAttributes?.mode, 0o2755, 'directories always inherit set-group-ID');
+});
+
 /** Bind a reserved source port; ports in TIME_WAIT or taken by others are skipped. */
 async function connectReserved(fx: Fixture): Promise<NfsTestClient> {
   for (let attempt = 0; ; attempt++) {
