@@ -588,6 +588,32 @@ t.test('set-group-ID only for a group the caller is in (regression: chmod and cr
   t.same(sub.status === Nfsstat3.NFS3_OK && sub.objAttributes?.mode, 0o2755, 'directories always inherit set-group-ID');
 });
 
+t.test('READDIRPLUS of a directory the caller may read but not search: names only (regression: it gave handles)', async (t) => {
+  const fx = await startFixture({
+    prepare: async ({ lower }) => {
+      await mkdir(join(lower, 'listable'));
+      await writeFile(join(lower, 'listable/inside'), 'readable by all, reachable by none\n', { mode: 0o644 });
+      await chmod(join(lower, 'listable'), 0o744);
+    },
+  });
+  t.teardown(() => fx.close());
+  const user = await connect(fx, { cred: authSys(1000, 1000) });
+  const owner = await connect(fx, { cred: authSys(0, 0) });
+  t.teardown(() => (user.close(), owner.close()));
+  const root = await user.mount('/union');
+  const dir = await lookupPath(user, root, 'listable');
+  t.equal((await user.call(Nfs3Proc.LOOKUP, { dir, name: 'inside' })).status, Nfsstat3.NFS3ERR_ACCES, 'LOOKUP inside: ACCES');
+  const plus = (c: NfsTestClient) => c.call(Nfs3Proc.READDIRPLUS, { dir, cookie: 0n, cookieverf: Buffer.alloc(8), dircount: 4096, maxcount: 16384 });
+  const r = await plus(user);
+  t.equal(r.status, Nfsstat3.NFS3_OK, 'READDIRPLUS: read permission suffices to list');
+  if (r.status === Nfsstat3.NFS3_OK) {
+    t.same(r.entries.map((e) => e.name), ['.', '..', 'inside'], 'the names');
+    t.ok(r.entries.every((e) => !e.nameHandle && !e.nameAttributes), 'no handle and no attributes for any entry');
+  }
+  const o = await owner.call(Nfs3Proc.READDIRPLUS, { dir, cookie: 0n, cookieverf: Buffer.alloc(8), dircount: 4096, maxcount: 16384 });
+  t.ok(o.status === Nfsstat3.NFS3_OK && o.entries.find((e) => e.name === 'inside')?.nameHandle, 'a caller who may search gets handles');
+});
+
 /** Bind a reserved source port; ports in TIME_WAIT or taken by others are skipped. */
 async function connectReserved(fx: Fixture): Promise<NfsTestClient> {
   for (let attempt = 0; ; attempt++) {
