@@ -234,6 +234,17 @@ t.test('a record over the size cap closes that connection only', async (t) => {
   const fresh = await RawTcp.connect(fx.server.nfsPort);
   t.teardown(() => fresh.destroy());
   await expectServing(t, fresh, 'a new connection');
+
+  // Regression: the refused connection stayed paused, never saw its peer go, and lingered
+  // half-open for the 5 s grace period, holding up shutdown.
+  const own = await startFixture();
+  const flood = await RawTcp.connect(own.server.nfsPort);
+  for (let n = 0; n < 6 && !flood.closed; n++) flood.write(Buffer.concat([fragHeader, frag]));
+  await flood.waitClosed();
+  flood.destroy();
+  const started = Date.now();
+  await own.close();
+  t.ok(Date.now() - started < 2000, `server close right after a refused flood took ${Date.now() - started} ms`);
 });
 
 t.test('WRITE whose count exceeds its data: INVAL, nothing written', async (t) => {
