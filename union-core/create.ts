@@ -15,7 +15,7 @@ import type { Attr, Caller, NodeType, SetAttrs } from './types.js';
 import { blankNode, type NodeRow } from './store.js';
 import { checkName } from './names.js';
 import { dirNode, nodeOf, upperPath, lstatOrNull } from './namespace.js';
-import { getAttr, requirePerm, packRdev } from './attrs.js';
+import { getAttr, inGroup, requirePerm, packRdev } from './attrs.js';
 import { addEntry } from './lookup.js';
 import { completeDir } from './readdir.js';
 import { copyUp, ensureUpperDir } from './copy-up.js';
@@ -64,10 +64,17 @@ export async function createObject(
   return ctx.locks.with([`name:${dirId}/${name}`], async () => {
     if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
     const setgidDir = (dirAttr.mode & 0o2000) !== 0;
-    const uid = obj.attrs.uid ?? caller.uid;
-    const gid = obj.attrs.gid ?? (setgidDir ? dirAttr.gid : caller.gid);
+    // Only root gives a new object away. Anyone else's owner in the create attributes is ignored,
+    // as knfsd does (nfsd_create_setattr: IRIX sends its gid along): honouring it let any client,
+    // squashed root included, create a file owned by root (mode 04777: a setuid-root program).
+    const mayChown = caller.uid === 0;
+    const uid = (mayChown ? obj.attrs.uid : undefined) ?? caller.uid;
+    const gid = (mayChown ? obj.attrs.gid : undefined) ?? (setgidDir ? dirAttr.gid : caller.gid);
     let mode = (obj.attrs.mode ?? DEFAULT_MODE[obj.kind]) & 0o7777;
     if (obj.kind === 'dir' && setgidDir) mode |= 0o2000;
+    // A group-executable set-group-ID file of a group the caller is not in (inherited from a setgid
+    // directory) loses the bit unless root makes it (Linux inode_init_owner).
+    else if (caller.uid !== 0 && (mode & 0o2010) === 0o2010 && !inGroup(caller, gid)) mode &= ~0o2000;
     const tmp = tmpPath(ctx, 'new');
     await obj.build(tmp);
     // chown first: changing the owner clears set-id bits that chmod then sets.

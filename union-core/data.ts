@@ -7,7 +7,7 @@
  * descriptor's dirty pages of the inode).
  */
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { chmod, open, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import type { UnionContext } from './context.js';
 import type { Caller, Stability, Wcc } from './types.js';
@@ -43,6 +43,17 @@ export async function readRule(ctx: UnionContext, id: bigint, offset: bigint, co
   }
 }
 
+/**
+ * The mode after `caller` writes or truncates a file, as the kernel's file_remove_privs leaves it
+ * for a writer without CAP_FSETID: set-user-ID goes, and set-group-ID where group execute is set
+ * (without it the bit marks mandatory locking). The server writes as root, so the kernel keeps the
+ * bits for it: without this, anyone allowed to write a setuid-root file could replace the program.
+ */
+export function modeAfterWrite(mode: number, caller: Caller): number {
+  if (caller.uid === 0) return mode;
+  return mode & ~0o4000 & ~((mode & 0o010) !== 0 ? 0o2000 : 0);
+}
+
 async function syncAs(fh: FileHandle, stability: Stability): Promise<void> {
   if (stability === 'file-sync') await fh.sync();
   else if (stability === 'data-sync') await fh.datasync();
@@ -74,6 +85,8 @@ export async function writeRule(
   } finally {
     await fh.close();
   }
+  const kept = modeAfterWrite(before.mode, caller);
+  if (kept !== before.mode) await chmod(backingPath(ctx, nodeOf(ctx, id)), kept);
   const after = await getAttr(ctx, nodeOf(ctx, id));
   return { count: data.length, committed: stability, wcc: { before: wccOf(before), after } };
 }

@@ -11,7 +11,7 @@ import type { Attr, Caller, SetAttrs, TimeSet, Wcc } from './types.js';
 import type { NodeRow } from './store.js';
 import { nodeOf, backingPath } from './namespace.js';
 import { getAttr, inGroup, permBits, wccOf, nowNs, timespecToNs, nsToTimespec } from './attrs.js';
-import { truncateRule } from './data.js';
+import { modeAfterWrite, truncateRule } from './data.js';
 import { commitAndApply } from './journal.js';
 import { fail } from './errors.js';
 
@@ -81,7 +81,13 @@ export async function setattrRule(ctx: UnionContext, id: bigint, set: SetAttrs, 
   const attr = await getAttr(ctx, node);
   let mode = set.mode !== undefined ? set.mode & 0o7777 : attr.mode;
   mode = modeAfterChown(attr, set, mode);
-  const metaChange = set.mode !== undefined || set.uid !== undefined || set.gid !== undefined || set.atime !== undefined || set.mtime !== undefined;
+  // chmod by anyone but root cannot set set-group-ID for a group it is not in (Linux setattr_copy):
+  // the server chmods as root, and any owner could otherwise make a setgid program of that group.
+  if (set.mode !== undefined && caller.uid !== 0 && !inGroup(caller, set.gid ?? attr.gid)) mode &= ~0o2000;
+  // A truncate is a write: it drops set-id bits as write does (data.ts), unless a mode is given.
+  if (set.size !== undefined && set.mode === undefined) mode = modeAfterWrite(mode, caller);
+  const metaChange =
+    set.mode !== undefined || set.uid !== undefined || set.gid !== undefined || set.atime !== undefined || set.mtime !== undefined || mode !== attr.mode;
   let rowChange: Partial<NodeRow> = {};
   if (node.upper || node.indexed) {
     if (metaChange) rowChange = await applyForReal(ctx, node, attr, set, mode);

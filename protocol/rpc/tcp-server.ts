@@ -78,6 +78,9 @@ class TcpConnection {
       // deserve their replies: stop reading, answer them, then close.
       this.opts.logger.log('warn', 'rpc record too large, closing connection', { ...this.peer(), size: e.size, limit: e.limit });
       this.drain();
+      // Keep reading (onData discards while draining): a paused socket never sees the peer's
+      // close, and would linger half-open for the whole grace period, holding up shutdown.
+      this.socket.resume();
     }
   }
 

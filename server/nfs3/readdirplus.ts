@@ -4,7 +4,7 @@
  * hint) the name/cookie bytes; TOOSMALL when not even one entry fits.
  */
 
-import { DirlistBudget, Nfsstat3, type Entryplus3, type Readdirplus3Args, type Readdirplus3Res } from '../../protocol/nfs3/index.js';
+import { Access3, DirlistBudget, Nfsstat3, type Entryplus3, type Readdirplus3Args, type Readdirplus3Res } from '../../protocol/nfs3/index.js';
 import type { CallContext } from '../../protocol/rpc/index.js';
 import { COOKIEVERF, entryLimit, listFrom, MIN_ENTRY3_BYTES } from './dir-listing.js';
 import type { Nfs3Service, Target } from './service.js';
@@ -17,7 +17,11 @@ export async function readdirplus(args: Readdirplus3Args, ctx: CallContext, nfs:
   try {
     dir = nfs.target(args.dir, ctx);
     const limit = Math.min(entryLimit(args.maxcount, MIN_ENTRYPLUS3_BYTES), entryLimit(args.dircount, MIN_ENTRY3_BYTES));
-    const listing = await listFrom(dir, args.cookie, limit, true);
+    // Handles and attributes only for a caller who may search the directory (LOOKUP would be
+    // ACCES otherwise): a handle bypasses the directory's permissions. knfsd likewise sends names
+    // without handles there (compose_entry_fh's lookup fails).
+    const { granted } = await dir.exp.union.access(dir.id, Access3.LOOKUP, dir.caller);
+    const listing = await listFrom(dir, args.cookie, limit, (granted & Access3.LOOKUP) !== 0);
     const dirAttributes = nfs.fattr(dir, listing.dirAttr);
     const budget = DirlistBudget.forReaddirplus(args.maxcount, args.dircount, dirAttributes);
     const entries: Entryplus3[] = [];

@@ -19,12 +19,29 @@ export class NfsTestClient {
     private readonly mountRpc: RpcClient,
   ) {}
 
-  static async connect(opts: { host?: string; nfsPort: number; mountPort: number; cred?: Credentials; transport?: 'tcp' | 'udp'; localPort?: number }): Promise<NfsTestClient> {
+  /**
+   * `localAddress` binds both connections' source address (127.0.0.2 is "another client" on
+   * loopback); `localPort` / `mountLocalPort` bind the NFS / MOUNT source ports (below 1024 needs root).
+   */
+  static async connect(opts: {
+    host?: string;
+    nfsPort: number;
+    mountPort: number;
+    cred?: Credentials;
+    transport?: 'tcp' | 'udp';
+    localAddress?: string;
+    localPort?: number;
+    mountLocalPort?: number;
+  }): Promise<NfsTestClient> {
     const host = opts.host ?? '127.0.0.1';
     const transport = opts.transport ?? 'tcp';
     const cred = opts.cred ?? authSys(0, 0);
-    const rpc = await RpcClient.connect({ transport, host, port: opts.nfsPort, cred, localPort: opts.localPort });
-    const mountRpc = opts.mountPort === opts.nfsPort ? rpc : await RpcClient.connect({ transport, host, port: opts.mountPort, cred });
+    const { localAddress } = opts;
+    const rpc = await RpcClient.connect({ transport, host, port: opts.nfsPort, cred, localAddress, localPort: opts.localPort });
+    const mountRpc =
+      opts.mountPort === opts.nfsPort
+        ? rpc
+        : await RpcClient.connect({ transport, host, port: opts.mountPort, cred, localAddress, localPort: opts.mountLocalPort });
     return new NfsTestClient(rpc, mountRpc);
   }
 

@@ -9,11 +9,16 @@ import { join } from 'node:path';
 import { DEFAULTS, type ExportConfig, type ServerConfig } from '../../../server/config.js';
 import { startServer, type RunningServer } from '../../../server/serve.js';
 
-export interface Fixture {
-  root: string;
+export interface ExportDirs {
   lower: string;
   upper: string;
   work: string;
+}
+
+export interface Fixture extends ExportDirs {
+  root: string;
+  /** Every export's layers, in config order (the first is the fixture's own lower/upper/work). */
+  exportDirs: ExportDirs[];
   server: RunningServer;
   config: ServerConfig;
   restart(): Promise<void>;
@@ -21,30 +26,46 @@ export interface Fixture {
 }
 
 export async function startFixture(
-  opts: { prepare?: (dirs: { lower: string }) => Promise<void>; export?: Partial<ExportConfig>; config?: Partial<ServerConfig> } = {},
+  opts: {
+    prepare?: (dirs: { lower: string }) => Promise<void>;
+    export?: Partial<ExportConfig>;
+    /** Further exports, each over its own fresh layers (root/export-N/{lower,upper,work}). */
+    moreExports?: Array<Partial<ExportConfig> & { path: string; prepare?: (dirs: { lower: string }) => Promise<void> }>;
+    config?: Partial<ServerConfig>;
+  } = {},
 ): Promise<Fixture> {
   const root = await mkdtemp(join(tmpdir(), 'fallthru-server-'));
-  const lower = join(root, 'lower');
-  const upper = join(root, 'upper');
-  const work = join(root, 'work');
-  await Promise.all([mkdir(lower), mkdir(upper), mkdir(work)]);
+  const layersIn = async (dir: string): Promise<ExportDirs> => {
+    const d = { lower: join(dir, 'lower'), upper: join(dir, 'upper'), work: join(dir, 'work') };
+    await Promise.all([mkdir(d.lower, { recursive: true }), mkdir(d.upper, { recursive: true }), mkdir(d.work, { recursive: true })]);
+    return d;
+  };
+  const exportConfig = (d: ExportDirs, over: Partial<ExportConfig>): ExportConfig => ({
+    path: '/union',
+    lowers: [d.lower],
+    upper: d.upper,
+    work: d.work,
+    readOnly: false,
+    squash: 'none',
+    anonUid: DEFAULTS.anonUid,
+    anonGid: DEFAULTS.anonGid,
+    allow: [],
+    secure: false,
+    ...over,
+  });
+  const first = await layersIn(root);
+  const { lower, upper, work } = first;
   await opts.prepare?.({ lower });
+  const exportDirs = [first];
+  const exports = [exportConfig(first, opts.export ?? {})];
+  for (const [i, { prepare, ...more }] of (opts.moreExports ?? []).entries()) {
+    const d = await layersIn(join(root, `export-${i + 1}`));
+    await prepare?.({ lower: d.lower });
+    exportDirs.push(d);
+    exports.push(exportConfig(d, more));
+  }
   const config: ServerConfig = {
-    exports: [
-      {
-        path: '/union',
-        lowers: [lower],
-        upper,
-        work,
-        readOnly: false,
-        squash: 'none',
-        anonUid: DEFAULTS.anonUid,
-        anonGid: DEFAULTS.anonGid,
-        allow: [],
-        secure: false,
-        ...opts.export,
-      },
-    ],
+    exports,
     bind: '127.0.0.1',
     nfsPort: 0,
     mountPort: 0,
@@ -57,6 +78,7 @@ export async function startFixture(
     lower,
     upper,
     work,
+    exportDirs,
     config,
     server: await startServer(config),
     async restart() {
