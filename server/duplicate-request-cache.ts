@@ -11,7 +11,7 @@
  */
 
 import { crc32 } from 'node:zlib';
-import type { CallInterceptor, RpcCallInfo } from '../protocol/rpc/index.js';
+import { AuthFlavor, type CallInterceptor, type RpcCallInfo } from '../protocol/rpc/index.js';
 
 export interface DrcOptions {
   maxEntries?: number;
@@ -107,8 +107,14 @@ export class DuplicateRequestCache {
   }
 }
 
+/**
+ * The caller's uid is part of the key: another user on the same client host who guesses an xid
+ * must not be handed (or plant) someone else's cached reply. The port is not: a client that
+ * reconnects retransmits from a new one.
+ */
 function keyOf({ ctx }: RpcCallInfo): string {
-  return `${ctx.remoteAddress}|${ctx.transport}|${ctx.xid}|${ctx.program}|${ctx.version}|${ctx.procedure}`;
+  const who = ctx.cred.flavor === AuthFlavor.AUTH_SYS ? ctx.cred.uid : 'none';
+  return `${ctx.remoteAddress}|${ctx.transport}|${who}|${ctx.xid}|${ctx.program}|${ctx.version}|${ctx.procedure}`;
 }
 
 function checksumOf(args: Buffer): number {
