@@ -140,7 +140,7 @@ export const e2eSuite: BenchSuite = {
       o.nofile = nofile;
     }
     const loadgen = await buildLoadgen();
-    const scratch = makeScratch();
+    const scratch = await makeScratch();
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     // Interrupted: kill every child now (the kernel would on our death anyway) and leave.
     const interrupted = (signal: NodeJS.Signals) => {

@@ -9,7 +9,7 @@
  *   200,000 (at E = 1M) present in both shown once.
  */
 
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheDir } from './paths.js';
@@ -79,9 +79,27 @@ export function roundDirs(scratch: string, label: string): RoundDirs {
   return dirs;
 }
 
-/** The run's scratch directory (same file system as the cache, so overlay's upper and work agree). */
-export function makeScratch(): string {
-  return mkdtempSync(join(tmpdir(), 'fallthru-bench-'));
+const SCRATCH_PREFIX = 'fallthru-e2e-';
+
+/**
+ * The run's scratch directory for upper/work/mount points, named after our PID. Scratch left by
+ * runs that were killed (whose PID is gone) is removed first: a SIGKILLed run cannot clean up.
+ */
+export async function makeScratch(): Promise<string> {
+  for (const name of readdirSync(tmpdir())) {
+    const m = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name);
+    if (m && !alive(Number(m[1]))) await removeTree(join(tmpdir(), name)).catch(() => undefined);
+  }
+  return mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Remove a tree (rm -rf is much faster than fs.rm on a million files). */

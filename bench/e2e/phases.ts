@@ -49,7 +49,7 @@ export function mainPlan(o: MainPlanOptions): PhaseSpec[] {
   });
   const dirs = Math.ceil(o.files / 1000);
   return [
-    ops('create', `CREATE ${o.files.toLocaleString('en-US')} files in ${dirs} dirs`, `create ${o.files}`, 'files', o.files),
+    ops('create', `CREATE ${o.files.toLocaleString('en-US')} files in ${dirs} dir${dirs > 1 ? 's' : ''}`, `create ${o.files}`, 'files', o.files),
     ops('lookup', 'LOOKUP each', 'lookup', 'calls', o.files),
     ops('getattr', 'GETATTR each', 'getattr', 'calls', o.files),
     ops('readdirplus', 'READDIRPLUS every dir', 'readdirplus', 'entries', o.files),

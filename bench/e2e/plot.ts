@@ -4,7 +4,7 @@
  * spread folded into the ratio's whisker; and, when growth ran, CPU per op against tree size.
  */
 
-import type { GrowthPoint } from './report.js';
+import { num, type GrowthPoint } from './report.js';
 import type { ServerKind } from './server.js';
 import type { PhaseStats } from './stats.js';
 
@@ -14,32 +14,30 @@ const LEFT = 250;
 const RIGHT = 60;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-/** x position of a ratio on a log axis from 1/8× to 8×. */
-function xOf(r: number): number {
-  const lo = Math.log2(1 / 8);
-  const hi = Math.log2(8);
-  const v = Math.min(hi, Math.max(lo, Math.log2(r)));
-  return LEFT + ((v - lo) / (hi - lo)) * (W - LEFT - RIGHT);
-}
-
 function ratioPanel(title: string, stats: PhaseStats[], y0: number, pick: (st: PhaseStats) => [number, number, number], better: 'higher' | 'lower'): [string, number] {
   const out: string[] = [`<text x="10" y="${y0 + 16}" font-weight="bold">${esc(title)}</text>`];
+  // A log2 axis wide enough for every ratio and whisker (at least 1/4×–4×, at most 1/64×–64×).
+  const values = stats.flatMap(pick).filter((v) => Number.isFinite(v) && v > 0);
+  const lo = Math.max(-6, Math.min(-2, Math.floor(Math.log2(Math.min(...values, 1)))));
+  const hi = Math.min(6, Math.max(2, Math.ceil(Math.log2(Math.max(...values, 1)))));
+  const xOf = (r: number) => LEFT + ((Math.min(hi, Math.max(lo, Math.log2(r))) - lo) / (hi - lo)) * (W - LEFT - RIGHT);
   let y = y0 + 30;
-  for (const tick of [1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8]) {
+  for (let e = lo; e <= hi; e++) {
+    const tick = 2 ** e;
     const x = xOf(tick);
     out.push(`<line x1="${x}" y1="${y}" x2="${x}" y2="${y + stats.length * ROW}" stroke="${tick === 1 ? '#000' : '#ddd'}"/>`);
-    out.push(`<text x="${x}" y="${y + stats.length * ROW + 14}" text-anchor="middle" font-size="11">${tick >= 1 ? tick : `1/${1 / tick}`}×</text>`);
+    out.push(`<text x="${x}" y="${y + stats.length * ROW + 14}" text-anchor="middle" font-size="11">${e >= 0 ? tick : `1/${2 ** -e}`}×</text>`);
   }
   for (const st of stats) {
-    const [mid, lo, hi] = pick(st);
+    const [mid, wlo, whi] = pick(st);
     out.push(`<text x="${LEFT - 8}" y="${y + 15}" text-anchor="end" font-size="12">${esc(st.spec.label)}</text>`);
     if (Number.isFinite(mid)) {
       const good = better === 'higher' ? mid >= 1 : mid <= 1;
       const x1 = xOf(Math.min(1, mid));
       const x2 = xOf(Math.max(1, mid));
       out.push(`<rect x="${x1}" y="${y + 4}" width="${Math.max(1, x2 - x1)}" height="${ROW - 8}" fill="${good ? '#4a9' : '#d65'}"/>`);
-      if (Number.isFinite(lo) && Number.isFinite(hi)) {
-        out.push(`<line x1="${xOf(lo)}" y1="${y + ROW / 2}" x2="${xOf(hi)}" y2="${y + ROW / 2}" stroke="#333"/>`);
+      if (Number.isFinite(wlo) && Number.isFinite(whi)) {
+        out.push(`<line x1="${xOf(wlo)}" y1="${y + ROW / 2}" x2="${xOf(whi)}" y2="${y + ROW / 2}" stroke="#333"/>`);
       }
       out.push(`<text x="${W - RIGHT + 6}" y="${y + 15}" font-size="11">${mid.toFixed(2)}×</text>`);
     } else {
@@ -71,7 +69,7 @@ function growthPanel(points: GrowthPoint[], servers: ServerKind[], y0: number): 
   const py = (c: number) => top + H - ((Math.log10(c) - Math.log10(c0)) / (Math.log10(c1) - Math.log10(c0))) * H;
   out.push(`<rect x="${LEFT}" y="${top}" width="${W - LEFT - 200}" height="${H}" fill="none" stroke="#ccc"/>`);
   for (const p of points) out.push(`<text x="${px(p.size)}" y="${top + H + 14}" text-anchor="middle" font-size="11">${p.size.toLocaleString('en-US')}</text>`);
-  for (const c of [c0 * 2, Math.sqrt(c0 * c1), c1 / 2]) out.push(`<text x="${LEFT - 6}" y="${py(c) + 4}" text-anchor="end" font-size="11">${c.toPrecision(2)}</text>`);
+  for (const c of [c0 * 2, Math.sqrt(c0 * c1), c1 / 2]) out.push(`<text x="${LEFT - 6}" y="${py(c) + 4}" text-anchor="end" font-size="11">${num(c)} µs</text>`);
   const colors = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#d62728', '#8c564b'];
   series.forEach((s, i) => {
     const color = colors[i % colors.length];

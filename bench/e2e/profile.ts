@@ -11,6 +11,7 @@ import { repoRoot } from './paths.js';
 interface CpuProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -23,6 +24,9 @@ export interface SelfTime {
   name: string;
   where: string;
   ms: number;
+  /** The caller that accounts for most of this self time (native functions say little alone). */
+  caller?: string;
+  callers?: Map<string, number>;
 }
 
 export interface ProfileSummary {
@@ -33,15 +37,30 @@ export interface ProfileSummary {
 }
 
 function location(url: string, line: number): string {
-  if (!url) return '';
+  if (!url) return '(native)';
+  // Our code is reported at its compiled line (dist/...js); sources maps lead back to the .ts.
   const root = `file://${repoRoot()}/`;
-  const rel = url.startsWith(root) ? url.slice(root.length).replace(/^dist\//, '') : url.replace(/^file:\/\/.*\/node_modules\//, 'node_modules/');
+  const rel = url.startsWith(root) ? url.slice(root.length) : url.replace(/^file:\/\/.*\/node_modules\//, 'node_modules/');
   return line >= 0 ? `${rel}:${line + 1}` : rel;
 }
 
 export function summarize(path: string): ProfileSummary {
   const p = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // The nearest caller in fallthru's own code: "lstat (native) ← node:internal/fs" says little.
+  const ours = `file://${repoRoot()}/dist/`;
+  const ourCaller = (id: number): number | undefined => {
+    for (let up = parent.get(id); up !== undefined; up = parent.get(up)) {
+      if (byId.get(up)?.callFrame.url.startsWith(ours)) return up;
+    }
+    return parent.get(id);
+  };
+  const frame = (id: number | undefined) => {
+    const f = id === undefined ? undefined : byId.get(id)?.callFrame;
+    return f ? `${f.functionName || '(anonymous)'} ${location(f.url, f.lineNumber)}` : '';
+  };
   const self = new Map<number, number>();
   // timeDeltas[i] is the time before sample i; charge it to the sampled node.
   p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
@@ -59,16 +78,20 @@ export function summarize(path: string): ProfileSummary {
     const name = functionName || '(anonymous)';
     const where = location(url, lineNumber);
     const key = `${name} ${where}`;
-    const f = fns.get(key) ?? { name, where, ms: 0 };
+    const f = fns.get(key) ?? { name, where, ms: 0, callers: new Map<string, number>() };
     f.ms += ms;
+    const caller = frame(ourCaller(id));
+    f.callers!.set(caller, (f.callers!.get(caller) ?? 0) + ms);
     fns.set(key, f);
-    const file = location(url, -1) || name;
+    const file = url ? location(url, -1) : `(native) ${name}`;
     const g = files.get(file) ?? { name: file, where: '', ms: 0 };
     g.ms += ms;
     files.set(file, g);
   }
   const top = (m: Map<string, SelfTime>, n: number) => [...m.values()].sort((a, b) => b.ms - a.ms).slice(0, n);
-  return { busyMs, idleMs, functions: top(fns, 20), files: top(files, 10) };
+  const functions = top(fns, 20);
+  for (const f of functions) f.caller = [...f.callers!.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return { busyMs, idleMs, functions, files: top(files, 10) };
 }
 
 export function profileMarkdown(phase: string, label: string, s: ProfileSummary): string {
@@ -78,9 +101,9 @@ export function profileMarkdown(phase: string, label: string, s: ProfileSummary)
     '',
     `Busy ${Math.round(s.busyMs)} ms, idle ${Math.round(s.idleMs)} ms (waiting for the network or the disk).`,
     '',
-    '| Self ms | Share | Function | Where |',
-    '| ---: | ---: | --- | --- |',
-    ...s.functions.map((f) => `| ${Math.round(f.ms)} | ${pct(f.ms)} | \`${f.name}\` | ${f.where} |`),
+    '| Self ms | Share | Function | Where | Mostly from (nearest fallthru frame) |',
+    '| ---: | ---: | --- | --- | --- |',
+    ...s.functions.map((f) => `| ${Math.round(f.ms)} | ${pct(f.ms)} | \`${f.name}\` | ${f.where} | ${f.caller ?? ''} |`),
     '',
     '| Self ms | Share | File |',
     '| ---: | ---: | --- |',
