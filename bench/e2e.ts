@@ -41,10 +41,12 @@ async function alternate(
   layers: LowerSet,
   plan: PhaseSpec[],
   ro: RoundOptions,
+  /** Shifts the alternation, so single-round series (growth sizes) do not always start alike. */
+  shift = 0,
 ): Promise<RoundResult[]> {
   const results: RoundResult[] = [];
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 ? [...servers].reverse() : servers;
+    const order = (r + shift) % 2 ? [...servers].reverse() : servers;
     for (const kind of order) {
       log(`e2e ${what}: round ${r + 1}/${rounds}, ${kind}`);
       results.push(await runRound(kind, `${what}-${kind}-${r + 1}`, layers, plan, ro));
@@ -69,9 +71,9 @@ async function measure(o: E2eOptions, loadgen: string, scratch: string, stamp: s
 
   const growth: GrowthPoint[] = [];
   const growthRounds: Record<number, RoundResult[]> = {};
-  for (const size of o.growth) {
+  for (const [i, size] of o.growth.entries()) {
     const gp = growthPlan(size);
-    growthRounds[size] = await alternate(`growth-${size}`, o.servers, o.growthRounds, seed, gp, ro);
+    growthRounds[size] = await alternate(`growth-${size}`, o.servers, o.growthRounds, seed, gp, ro, i);
     growth.push({ size, stats: phaseStats(gp, growthRounds[size]) });
   }
 
@@ -104,7 +106,8 @@ async function measure(o: E2eOptions, loadgen: string, scratch: string, stamp: s
 function settings(o: E2eOptions): string {
   return (
     `Servers: ${o.servers.join(', ')}; ${o.rounds} round(s) each, alternating, fresh server and upper layer per round; ` +
-    `${o.inflight} calls in flight from one libnfs client (raw NFSv3 over TCP, in the server's own namespace); ` +
+    `${o.inflight} calls in flight from one libnfs client (raw NFSv3 over TCP, in the server's own namespace; ` +
+    `CREATE GUARDED; WRITE UNSTABLE in min(1 MiB, wtmax) chunks then one COMMIT; READDIRPLUS dircount 8 KiB, maxcount 64 KiB); ` +
     `open-file limit ${o.nofile.toLocaleString('en-US')} for both. ` +
     `ganesha: VFS FSAL over overlayfs (index=on,nfs_export=on). fallthru: squash none, portmap none. ` +
     `Speed: median ops/s or MB/s; CPU: server user+system seconds per 1,000 ops (per GiB for WRITE/READ); ` +

@@ -14,7 +14,7 @@
  * - A long-lived ganesha slows down run after run, so every round starts a fresh one.
  */
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { haveCommand, oneLine, sleep, startDaemon, type Daemon } from './proc.js';
 import { EXPORT_PATH, MOUNT_PORT, NFS_PORT, type ServerUnderTest, type StartParams } from './server.js';
@@ -22,12 +22,22 @@ import { EXPORT_PATH, MOUNT_PORT, NFS_PORT, type ServerUnderTest, type StartPara
 /** Why ganesha cannot be run here, or undefined when it can. */
 export function ganeshaUnavailableReason(): string | undefined {
   const missing = ['ganesha.nfsd', 'rpcbind', 'rpcinfo'].filter((c) => !haveCommand(c));
-  if (!existsSync('/usr/lib/x86_64-linux-gnu/ganesha/libfsalvfs.so') && !haveVfsFsalElsewhere()) missing.push('nfs-ganesha-vfs');
+  if (!haveVfsFsal()) missing.push('nfs-ganesha-vfs');
   return missing.length ? `not installed: ${missing.join(', ')} (apt-get install nfs-ganesha nfs-ganesha-vfs rpcbind)` : undefined;
 }
 
-function haveVfsFsalElsewhere(): boolean {
-  return ['/usr/lib/ganesha/libfsalvfs.so', '/usr/lib64/ganesha/libfsalvfs.so'].some((p) => existsSync(p));
+/** The VFS FSAL plugin: /usr/lib/<multiarch>/ganesha/libfsalvfs.so on Debian. */
+function haveVfsFsal(): boolean {
+  const dirs = ['/usr/lib', '/usr/lib64'].flatMap((d) => [join(d, 'ganesha'), ...subdirs(d).map((s) => join(d, s, 'ganesha'))]);
+  return dirs.some((d) => existsSync(join(d, 'libfsalvfs.so')));
+}
+
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function config(mnt: string, state: string): string {

@@ -5,7 +5,11 @@
  * checks every answer, so a server can never look fast by answering wrongly.
  *
  *   loadgen --host=127.0.0.1 --nfsport=P --mountport=M --export=/union --inflight=16
+ *           [--lower-names=seed,...] [--dircount=8192] [--maxcount=65536]
  *   loadgen ... --probe          exit 0 once MNT and NFS NULL answer (readiness check)
+ *
+ * --lower-names are the names the lower layers put in the export's root: listings of the root
+ * must show each of them once, besides what the phases created.
  *
  * After mounting it prints one JSON line {"ready":...} and then reads commands from stdin, one
  * per line, answering each with one JSON line. The harness samples the server's CPU time between
@@ -185,6 +189,30 @@ static void arrived(int status, void *data, const char *what) {
   if (status != RPC_STATUS_SUCCESS) fatal("%s: rpc status %d: %s", what, status, status == RPC_STATUS_ERROR && data ? (char *)data : "");
 }
 
+/* NFSv3 status names for messages; JUKEBOX means the server asks to retry later (counted as an error). */
+static const char *nfsstat(int st) {
+  static char buf[32];
+  switch (st) {
+    case NFS3ERR_PERM: return "PERM";
+    case NFS3ERR_NOENT: return "NOENT";
+    case NFS3ERR_IO: return "IO";
+    case NFS3ERR_ACCES: return "ACCES";
+    case NFS3ERR_EXIST: return "EXIST";
+    case NFS3ERR_NOTDIR: return "NOTDIR";
+    case NFS3ERR_INVAL: return "INVAL";
+    case NFS3ERR_NOSPC: return "NOSPC";
+    case NFS3ERR_NOTEMPTY: return "NOTEMPTY";
+    case NFS3ERR_STALE: return "STALE";
+    case NFS3ERR_BADHANDLE: return "BADHANDLE";
+    case NFS3ERR_BAD_COOKIE: return "BAD_COOKIE";
+    case NFS3ERR_NOTSUPP: return "NOTSUPP";
+    case NFS3ERR_TOOSMALL: return "TOOSMALL";
+    case NFS3ERR_SERVERFAULT: return "SERVERFAULT";
+    case NFS3ERR_JUKEBOX: return "JUKEBOX";
+    default: snprintf(buf, sizeof buf, "%d", st); return buf;
+  }
+}
+
 /* ---- state shared by the phases ----------------------------------------------------------- */
 
 static fh_t root;
@@ -277,7 +305,7 @@ static void fsinfo_cb(struct rpc_context *r, int status, void *data, void *priv)
   waiting = 0;
   if (status != RPC_STATUS_SUCCESS) fatal("FSINFO: %s", data ? (char *)data : "failed");
   FSINFO3res *res = data;
-  if (res->status != NFS3_OK) fatal("FSINFO: status %d", res->status);
+  if (res->status != NFS3_OK) fatal("FSINFO: status %s", nfsstat(res->status));
   rtmax = res->FSINFO3res_u.resok.rtmax;
   wtmax = res->FSINFO3res_u.resok.wtmax;
 }
@@ -308,7 +336,7 @@ static void mkdir_cb(struct rpc_context *r, int status, void *data, void *priv) 
   uint64_t d = (uintptr_t)priv;
   arrived(status, data, "MKDIR");
   MKDIR3res *res = data;
-  if (res->status != NFS3_OK) return error("MKDIR d%06" PRIu64 ": status %d", d, res->status);
+  if (res->status != NFS3_OK) return error("MKDIR d%06" PRIu64 ": status %s", d, nfsstat(res->status));
   MKDIR3resok *ok = &res->MKDIR3res_u.resok;
   if (!ok->obj.handle_follows) return check_fail(ck_handles, "MKDIR d%06" PRIu64 ": no handle", d);
   fh_set(&dir_fh[d], &ok->obj.post_op_fh3_u.handle);
@@ -340,7 +368,7 @@ static void create_cb(struct rpc_context *r, int status, void *data, void *priv)
   uint64_t i = (uintptr_t)priv;
   arrived(status, data, "CREATE");
   CREATE3res *res = data;
-  if (res->status != NFS3_OK) return error("CREATE %c%07" PRIu64 ": status %d", create_prefix, i, res->status);
+  if (res->status != NFS3_OK) return error("CREATE %c%07" PRIu64 ": status %s", create_prefix, i, nfsstat(res->status));
   ops++;
   CREATE3resok *ok = &res->CREATE3res_u.resok;
   const fattr3 *a = attrs_of(&ok->obj_attributes);
@@ -403,7 +431,7 @@ static void lookup_cb(struct rpc_context *r, int status, void *data, void *priv)
   uint64_t i = (uintptr_t)priv;
   arrived(status, data, "LOOKUP");
   LOOKUP3res *res = data;
-  if (res->status != NFS3_OK) return error("LOOKUP f%07" PRIu64 ": status %d", i, res->status);
+  if (res->status != NFS3_OK) return error("LOOKUP f%07" PRIu64 ": status %s", i, nfsstat(res->status));
   ops++;
   LOOKUP3resok *ok = &res->LOOKUP3res_u.resok;
   fh_set(&file_fh[i], &ok->object);
@@ -426,7 +454,7 @@ static void getattr_cb(struct rpc_context *r, int status, void *data, void *priv
   uint64_t i = (uintptr_t)priv;
   arrived(status, data, "GETATTR");
   GETATTR3res *res = data;
-  if (res->status != NFS3_OK) return error("GETATTR f%07" PRIu64 ": status %d", i, res->status);
+  if (res->status != NFS3_OK) return error("GETATTR f%07" PRIu64 ": status %s", i, nfsstat(res->status));
   ops++;
   const fattr3 *a = &res->GETATTR3res_u.resok.obj_attributes;
   if (a->fileid != file_id[i]) check_fail(ck_fileid, "GETATTR f%07" PRIu64 ": fileid %" PRIu64 " != %" PRIu64, i, a->fileid, file_id[i]);
@@ -449,7 +477,7 @@ static void setattr_cb(struct rpc_context *r, int status, void *data, void *priv
   uint64_t i = (uintptr_t)priv;
   arrived(status, data, "SETATTR");
   SETATTR3res *res = data;
-  if (res->status != NFS3_OK) return error("SETATTR f%07" PRIu64 ": status %d", i, res->status);
+  if (res->status != NFS3_OK) return error("SETATTR f%07" PRIu64 ": status %s", i, nfsstat(res->status));
   ops++;
   const fattr3 *a = attrs_of(&res->SETATTR3res_u.resok.obj_wcc.after);
   if (a && (a->mode & 07777) != 0600) check_fail(ck_mode, "SETATTR f%07" PRIu64 ": mode after is %o", i, a->mode);
@@ -506,7 +534,7 @@ static void readdirplus_cb(struct rpc_context *r, int status, void *data, void *
   struct list_job *j = priv;
   arrived(status, data, "READDIRPLUS");
   READDIRPLUS3res *res = data;
-  if (res->status != NFS3_OK) return error("READDIRPLUS job %d cookie %" PRIu64 ": status %d", j->job, j->cookie, res->status);
+  if (res->status != NFS3_OK) return error("READDIRPLUS job %d cookie %" PRIu64 ": status %s", j->job, j->cookie, nfsstat(res->status));
   READDIRPLUS3resok *ok = &res->READDIRPLUS3res_u.resok;
   int n = 0;
   for (entryplus3 *e = ok->reply.entries; e; e = e->nextentry) {
@@ -638,7 +666,7 @@ static void write_cb(struct rpc_context *r, int status, void *data, void *priv) 
   free(priv);
   arrived(status, data, "WRITE");
   WRITE3res *res = data;
-  if (res->status != NFS3_OK) return error("WRITE: status %d", res->status);
+  if (res->status != NFS3_OK) return error("WRITE: status %s", nfsstat(res->status));
   WRITE3resok *ok = &res->WRITE3res_u.resok;
   if (ok->count != chunk && ok->count != big_size % chunk) check_fail(ck_count, "WRITE: short write of %u", ok->count);
   bytes_moved += ok->count;
@@ -671,7 +699,7 @@ static void big_create_cb(struct rpc_context *r, int status, void *data, void *p
   (void)r, (void)priv;
   arrived(status, data, "CREATE big.dat");
   CREATE3res *res = data;
-  if (res->status != NFS3_OK) fatal("CREATE big.dat: status %d", res->status);
+  if (res->status != NFS3_OK) fatal("CREATE big.dat: status %s", nfsstat(res->status));
   if (!res->CREATE3res_u.resok.obj.handle_follows) fatal("CREATE big.dat: no handle");
   fh_set(&big_fh, &res->CREATE3res_u.resok.obj.post_op_fh3_u.handle);
 }
@@ -680,7 +708,7 @@ static void commit_cb(struct rpc_context *r, int status, void *data, void *priv)
   (void)r, (void)priv;
   arrived(status, data, "COMMIT");
   COMMIT3res *res = data;
-  if (res->status != NFS3_OK) return error("COMMIT: status %d", res->status);
+  if (res->status != NFS3_OK) return error("COMMIT: status %s", nfsstat(res->status));
   remember_verf(res->COMMIT3res_u.resok.verf, "COMMIT");
 }
 
@@ -688,7 +716,7 @@ static void size_cb(struct rpc_context *r, int status, void *data, void *priv) {
   (void)r, (void)priv;
   arrived(status, data, "GETATTR big.dat");
   GETATTR3res *res = data;
-  if (res->status != NFS3_OK) return error("GETATTR big.dat: status %d", res->status);
+  if (res->status != NFS3_OK) return error("GETATTR big.dat: status %s", nfsstat(res->status));
   uint64_t size = res->GETATTR3res_u.resok.obj_attributes.size;
   if (size != big_size) check_fail(ck_count, "big.dat is %" PRIu64 " bytes after COMMIT, wrote %" PRIu64, size, big_size);
 }
@@ -739,7 +767,7 @@ static void read_cb(struct rpc_context *r, int status, void *data, void *priv) {
   free(priv);
   arrived(status, data, "READ");
   READ3res *res = data;
-  if (res->status != NFS3_OK) return error("READ @%" PRIu64 ": status %d", q.offset, res->status);
+  if (res->status != NFS3_OK) return error("READ @%" PRIu64 ": status %s", q.offset, nfsstat(res->status));
   READ3resok *ok = &res->READ3res_u.resok;
   if (ok->count != q.len || ok->data.data_len != q.len) return check_fail(ck_count, "READ @%" PRIu64 ": %u of %u bytes", q.offset, ok->data.data_len, q.len);
   if ((q.offset + q.len >= big_size) != !!ok->eof) check_fail(ck_count, "READ @%" PRIu64 ": eof %u", q.offset, ok->eof);
@@ -790,7 +818,7 @@ static void remove_cb(struct rpc_context *r, int status, void *data, void *priv)
   uint64_t i = (uintptr_t)priv;
   arrived(status, data, "REMOVE");
   REMOVE3res *res = data;
-  if (res->status != NFS3_OK) return error("REMOVE %" PRIu64 ": status %d", i, res->status);
+  if (res->status != NFS3_OK) return error("REMOVE %" PRIu64 ": status %s", i, nfsstat(res->status));
   ops++;
 }
 
@@ -810,7 +838,7 @@ static void rmdir_cb(struct rpc_context *r, int status, void *data, void *priv) 
   arrived(status, data, "RMDIR");
   RMDIR3res *res = data;
   /* NOTEMPTY here means a removed name is still in the directory */
-  if (res->status != NFS3_OK) return error("RMDIR d%06" PRIu64 ": status %d", d, res->status);
+  if (res->status != NFS3_OK) return error("RMDIR d%06" PRIu64 ": status %s", d, nfsstat(res->status));
   ops++;
 }
 
@@ -874,7 +902,7 @@ static void bigdir_mkdir_cb(struct rpc_context *r, int status, void *data, void 
   (void)r, (void)priv;
   arrived(status, data, "MKDIR bigdir");
   MKDIR3res *res = data;
-  if (res->status != NFS3_OK || !res->MKDIR3res_u.resok.obj.handle_follows) fatal("MKDIR bigdir: status %d", res->status);
+  if (res->status != NFS3_OK || !res->MKDIR3res_u.resok.obj.handle_follows) fatal("MKDIR bigdir: status %s", nfsstat(res->status));
   fh_set(&bigdir_fh, &res->MKDIR3res_u.resok.obj.post_op_fh3_u.handle);
 }
 
@@ -918,7 +946,7 @@ static void merged_lookup_cb(struct rpc_context *r, int status, void *data, void
   (void)r, (void)priv;
   arrived(status, data, "LOOKUP");
   LOOKUP3res *res = data;
-  if (res->status != NFS3_OK) fatal("LOOKUP of the merged directory: status %d", res->status);
+  if (res->status != NFS3_OK) fatal("LOOKUP of the merged directory: status %s", nfsstat(res->status));
   fh_set(&merged_fh, &res->LOOKUP3res_u.resok.object);
 }
 

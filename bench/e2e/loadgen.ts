@@ -9,13 +9,24 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { cacheDir, sourceDir } from './paths.js';
-import { oneLine, runCommand, sleep, type Daemon } from './proc.js';
+import { haveCommand, oneLine, runCommand, sleep, type Daemon } from './proc.js';
 import type { Netns } from './netns.js';
 
 export interface Target {
   nfsPort: number;
   mountPort: number;
   exportPath: string;
+}
+
+/** A phase that did not finish in its time limit (the session is closed; the round stops). */
+export class PhaseTimeout extends Error {
+  override name = 'PhaseTimeout';
+  constructor(
+    what: string,
+    readonly seconds: number,
+  ) {
+    super(`loadgen ${what}: no result within ${seconds} s`);
+  }
 }
 
 /** One phase as the load generator reports it. */
@@ -32,6 +43,7 @@ export interface PhaseResult {
 
 /** Why the load generator cannot be built here, or undefined when it can. */
 export function loadgenUnavailableReason(): string | undefined {
+  if (!haveCommand('cc')) return 'no C compiler (apt-get install gcc)';
   if (!existsSync('/usr/include/nfsc/libnfs-raw-nfs.h')) return 'libnfs-dev is not installed (apt-get install libnfs-dev)';
   return undefined;
 }
@@ -129,7 +141,7 @@ export class LoadgenSession {
       const left = deadline - Date.now();
       if (left <= 0) {
         await this.close();
-        throw new Error(`loadgen ${what}: no result within ${timeoutMs / 1000} s`);
+        throw new PhaseTimeout(what, timeoutMs / 1000);
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);

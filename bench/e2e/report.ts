@@ -3,7 +3,7 @@
 import { costUnit, type PhaseSpec } from './phases.js';
 import type { RoundResult } from './round.js';
 import type { ServerKind } from './server.js';
-import { growthExponent, peakRss, type PhaseStats, type Spread } from './stats.js';
+import { growthExponent, peakRss, type PhaseStats, type ServerPhaseStats, type Spread } from './stats.js';
 
 export function num(n: number): string {
   if (!Number.isFinite(n)) return '–';
@@ -13,13 +13,22 @@ export function num(n: number): string {
 }
 
 const ratio = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '–');
-const range = (s: Spread | undefined) => (s ? `${num(s.min)}–${num(s.max)}` : '–');
+const range = (s: Spread | undefined) => (s && Number.isFinite(s.median) ? `${num(s.min)}–${num(s.max)}` : '–');
 const unitOf = (spec: PhaseSpec) => (spec.unit === 'bytes' ? 'MB/s' : `${spec.opName}/s`);
 const mib = (bytes: number) => (Number.isFinite(bytes) ? `${Math.round(bytes / 2 ** 20)} MiB` : '–');
 
 function checks(st: PhaseStats): string {
-  const bad = (['fallthru', 'ganesha'] as const).filter((k) => st.by[k] && !st.by[k]!.correct);
-  return bad.length ? `**WRONG: ${bad.join(', ')}**` : 'ok';
+  const kinds = ['fallthru', 'ganesha'] as const;
+  const bad = kinds.filter((k) => st.by[k] && !st.by[k]!.correct);
+  const late = kinds.filter((k) => st.by[k]?.timedOut).map((k) => `${k} timed out in ${st.by[k]!.timedOut} round(s) (> ${st.by[k]!.timeoutSeconds} s)`);
+  if (!kinds.some((k) => st.by[k])) return 'not run';
+  return [...(bad.length ? [`**WRONG: ${bad.join(', ')}**`] : []), ...late].join('; ') || 'ok';
+}
+
+/** A median rate, or "timeout" when no round finished. */
+function rateCell(s: ServerPhaseStats | undefined): string {
+  if (s && s.timedOut === s.rounds) return `timeout (> ${s.timeoutSeconds} s)`;
+  return num(s?.rate.median ?? NaN);
 }
 
 /** One row per phase: throughput and CPU per op of each server, ratios, spreads, correctness. */
@@ -32,7 +41,7 @@ export function phaseTable(stats: PhaseStats[]): string {
     const f = st.by.fallthru;
     const g = st.by.ganesha;
     lines.push(
-      `| ${st.spec.label} | ${unitOf(st.spec)} | ${num(f?.rate.median ?? NaN)} | ${num(g?.rate.median ?? NaN)} | ${ratio(st.speedRatio)} | ` +
+      `| ${st.spec.label} | ${unitOf(st.spec)} | ${rateCell(f)} | ${rateCell(g)} | ${ratio(st.speedRatio)} | ` +
         `${num(f?.cost.median ?? NaN)} | ${num(g?.cost.median ?? NaN)} | ${costUnit(st.spec)} | ${ratio(st.costRatio)} | ` +
         `${range(f?.rate)} | ${range(g?.rate)} | ${checks(st)} |`,
     );

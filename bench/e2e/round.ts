@@ -7,9 +7,9 @@
 import { startFallthru } from './fallthru.js';
 import { startGanesha } from './ganesha.js';
 import { removeTree, roundDirs, type LowerSet } from './layers.js';
-import { LoadgenSession, probe } from './loadgen.js';
+import { LoadgenSession, PhaseTimeout, probe, type PhaseResult } from './loadgen.js';
 import { Netns } from './netns.js';
-import { sampleOf, type PhaseSample, type PhaseSpec } from './phases.js';
+import { sampleOf, timedOutSample, type PhaseSample, type PhaseSpec } from './phases.js';
 import { cpuSeconds, peakRssBytes } from './proc.js';
 import type { ServerKind, ServerUnderTest, StartParams } from './server.js';
 
@@ -57,9 +57,18 @@ export async function runRound(kind: ServerKind, label: string, layers: LowerSet
           const profiled = server.profiler && o.profile?.phases.includes(spec.key);
           if (profiled) await server.profiler!.start();
           const before = cpuSeconds(server.pid);
-          const result = await session.command(spec.command, spec.timeoutMs).catch((e: unknown) => {
+          let result: PhaseResult;
+          try {
+            result = await session.command(spec.command, spec.timeoutMs);
+          } catch (e) {
+            if (e instanceof PhaseTimeout && !server.deadReason()) {
+              // Too slow is a result, not a harness failure: record it and end this round.
+              samples.push(timedOutSample(spec, e.seconds, cpuSeconds(server.pid) - before, e.message));
+              o.log(`  ${label} ${spec.key}: TIMED OUT after ${e.seconds} s; rest of the round skipped`);
+              break;
+            }
             throw new Error(`${label} ${spec.key}: ${server.deadReason() ?? (e instanceof Error ? e.message : String(e))}`);
-          });
+          }
           const sample = sampleOf(spec, result, cpuSeconds(server.pid) - before);
           if (profiled) profiles[spec.key] = await server.profiler!.stop();
           samples.push(sample);

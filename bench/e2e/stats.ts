@@ -25,6 +25,10 @@ export interface ServerPhaseStats {
   rate: Spread;
   cost: Spread;
   rounds: number;
+  /** Rounds in which the phase did not finish within its limit (excluded from the spreads). */
+  timedOut: number;
+  /** The longest limit that ran out, seconds. */
+  timeoutSeconds: number;
   correct: boolean;
   /** Failed checks and first messages of wrong rounds. */
   problems: string[];
@@ -49,10 +53,14 @@ export function phaseStats(plan: PhaseSpec[], rounds: RoundResult[]): PhaseStats
         .filter((s): s is PhaseSample => s !== undefined);
       if (!samples.length) continue;
       const wrong = samples.filter((s) => !correct(s));
+      const done = samples.filter((s) => !s.timedOut);
+      const late = samples.filter((s) => s.timedOut);
       by[kind] = {
-        rate: spread(samples.map((s) => rate(spec, s))),
-        cost: spread(samples.map((s) => cpuCost(spec, s))),
+        rate: spread(done.map((s) => rate(spec, s))),
+        cost: spread(done.map((s) => cpuCost(spec, s))),
         rounds: samples.length,
+        timedOut: late.length,
+        timeoutSeconds: Math.max(0, ...late.map((s) => s.seconds)),
         correct: wrong.length === 0,
         problems: wrong.flatMap((s) => [
           ...(s.errors ? [`${s.errors} NFS errors`] : []),
