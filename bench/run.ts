@@ -51,6 +51,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  // Failures are meant to be read as they are (one line, or a usage text); BENCH_STACK=1 for more.
+  const text = err instanceof Error ? (process.env.BENCH_STACK ? err.stack : `bench: ${err.message}`) : String(err);
+  process.stderr.write(`${text}\n`);
   process.exitCode = 1;
 });

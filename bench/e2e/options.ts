@@ -39,10 +39,10 @@ const FULL: E2eOptions = {
   nofile: 1_048_576,
 };
 
-const QUICK: E2eOptions = { ...FULL, files: 1000, rounds: 1, writeBytes: 8 * 2 ** 20, bigdir: 2000, growth: [500, 2000], merged: 5000 };
+const QUICK: E2eOptions = { ...FULL, files: 500, rounds: 1, writeBytes: 8 * 2 ** 20, bigdir: 500, growth: [200, 1000], merged: 2000 };
 
 export const USAGE = `e2e options (npm run bench -- e2e [--quick] [options]):
-  --files=N          small files, over N/1000 directories (default 100000; quick 1000)
+  --files=N          small files, over N/1000 directories (default 100000; quick 500)
   --rounds=R         rounds per server, alternating A/B with fresh servers (default 3)
   --write-mib=M      size of the sequential WRITE/READ file (default 1024)
   --bigdir=E         entries of the single big directory (default 50000)
