@@ -6,6 +6,8 @@
 export interface BenchOptions {
   /** A few-seconds smoke run: short measuring windows, same operations. */
   quick: boolean;
+  /** The `--name=value` options of the command line; a suite reads its own and ignores others. */
+  args: string[];
 }
 
 export interface Row {
@@ -24,7 +26,17 @@ export interface Row {
   note?: string;
 }
 
+/** A suite whose results do not fit the Row table writes its own report. */
+export interface SuiteReport {
+  /** Markdown body (tables and notes), written to results/<suite>.md under the run header. */
+  markdown: string;
+  /** Further files written beside it, name → content (an SVG plot, a profile summary). */
+  files?: Record<string, string>;
+  /** Set when a result was wrong: the report is still written, then the run exits non-zero. */
+  failure?: string;
+}
+
 export interface BenchSuite {
   name: string;
-  run(opts: BenchOptions): Promise<Row[]>;
+  run(opts: BenchOptions): Promise<Row[] | SuiteReport>;
 }
