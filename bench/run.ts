@@ -19,6 +19,8 @@ const SUITES: readonly BenchSuite[] = [protocolSuite, e2eSuite];
 
 /** bench/results in the source tree, whichever output directory this file was compiled to. */
 function resultsDir(): string {
+  // Tests run the quick benchmarks without overwriting the committed results.
+  if (process.env.FALLTHRU_BENCH_RESULTS) return resolve(process.env.FALLTHRU_BENCH_RESULTS);
   const here = dirname(fileURLToPath(import.meta.url)); // <out>/bench
   return resolve(here, '..', '..', 'bench', 'results');
 }

@@ -15,6 +15,6 @@ export const sourceDir = (): string => join(repoRoot(), 'bench', 'e2e');
 export const compiledDir = (): string => here;
 /** Built load generator and cached lower layers (kept between runs). */
 export const cacheDir = (): string => join(repoRoot(), '.cache', 'bench');
-export const resultsDir = (): string => join(repoRoot(), 'bench', 'results');
+export const resultsDir = (): string => process.env.FALLTHRU_BENCH_RESULTS ?? join(repoRoot(), 'bench', 'results');
 /** Raw per-round data and CPU profiles (git-ignored). */
 export const rawDir = (): string => join(resultsDir(), 'raw');
