@@ -10,6 +10,7 @@ import type { Attr, Caller, Timespec, WccAttr } from './types.js';
 import { backingPath, lstatOrNull } from './namespace.js';
 import { fail } from './errors.js';
 import { lowerFileid } from './identity.js';
+import { linkCount } from './lower-links.js';
 
 const NS = 1_000_000_000n;
 
@@ -43,9 +44,7 @@ function unpackRdev(n: number): { major: number; minor: number } {
 
 /** Merge a backing stat with the node's overrides. */
 export function attrOf(ctx: UnionContext, node: NodeRow, st: BigIntStats): Attr {
-  let nlink = Number(st.nlink);
-  if (node.kind === 'dir') nlink = Math.max(2, nlink);
-  else if (node.nlink !== null) nlink = node.nlink;
+  const nlink = node.kind === 'dir' ? Math.max(2, Number(st.nlink)) : linkCount(ctx, node, st);
   return {
     type: node.kind,
     mode: node.mode ?? Number(st.mode & 0o7777n),

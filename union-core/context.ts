@@ -16,11 +16,12 @@ export interface UnionContext {
   log: LogFn;
   locks: KeyedLock;
   syncer: DirSyncer;
-  /** Caches of derived paths; cleared whenever a directory moves or disappears. */
   cache: {
+    /** Derived paths by fileid; cleared whenever a directory moves or disappears. */
     rel: Map<bigint, string>;
     lowerRel: Map<bigint, string>;
-    lowerDirs: Map<bigint, LowerDir[]>;
+    /** Lower directories by lower path (namespace.ts lowerDirsAt); never stale: lowers do not change. */
+    lowerAt: Map<string, LowerDir[]>;
   };
 }
 
@@ -43,7 +44,6 @@ export async function fsyncPath(path: string): Promise<void> {
 export function clearPathCaches(ctx: UnionContext): void {
   ctx.cache.rel.clear();
   ctx.cache.lowerRel.clear();
-  ctx.cache.lowerDirs.clear();
 }
 
 /**

@@ -9,13 +9,12 @@
  * and new entries get new, never-reused cookies (the directory's counter only grows).
  */
 
-import { readdir, lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import type { UnionContext } from './context.js';
 import type { Caller, DirEntry, ReaddirResult } from './types.js';
 import { blankNode } from './store.js';
-import { dirNode, nodeOf, lowerDirs, upperPath } from './namespace.js';
+import { dirNode, nodeOf, lowerDirs, upperPath, statAll } from './namespace.js';
 import { getAttr, requirePerm } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
@@ -26,21 +25,6 @@ interface Found {
   /** null: found on the upper (adopted content the store did not know). */
   layer: number | null;
   st: BigIntStats;
-}
-
-const STAT_CONCURRENCY = 64;
-
-async function statAll(dir: string, names: string[]): Promise<(BigIntStats | null)[]> {
-  const out = new Array<BigIntStats | null>(names.length).fill(null);
-  let next = 0;
-  const worker = async () => {
-    while (next < names.length) {
-      const i = next++;
-      out[i] = await lstat(join(dir, names[i]), { bigint: true }).catch(() => null);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, names.length) }, worker));
-  return out;
 }
 
 /** Gather the visible entries of all layers of a directory (no store changes). */

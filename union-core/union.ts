@@ -14,6 +14,7 @@ import { openLayers } from './layers.js';
 import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode } from './store.js';
 import { KeyedLock, DirSyncer, type UnionContext, type LogFn } from './context.js';
 import { recoverJournal } from './journal.js';
+import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
 import { nodeOf, dirNode, backingPath } from './namespace.js';
 import { getAttr, permBits, wccOf } from './attrs.js';
@@ -82,9 +83,10 @@ export class Union implements UnionFs {
       log: opts.log ?? noLog,
       locks: new KeyedLock(),
       syncer: new DirSyncer(),
-      cache: { rel: new Map(), lowerRel: new Map(), lowerDirs: new Map() },
+      cache: { rel: new Map(), lowerRel: new Map(), lowerAt: new Map() },
     };
     await recoverJournal(ctx);
+    await ensureLowerLinkIndex(ctx);
     return new Union(ctx);
   }
 

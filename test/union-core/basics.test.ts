@@ -149,3 +149,21 @@ t.test('open refuses bad layer setups', async (t) => {
   mkdirSync(join(l.base, 'other'));
   await t.rejects(Union.open({ lowers: [join(l.base, 'other')], upper: l.upper, work: l.work }), /different union/);
 });
+
+t.test('regression: a middle layer ends the merge below it (a lower dir under a file in layer 1 stayed visible)', async (t) => {
+  // layer 0: /a/b/   layer 1: /a (file)   layer 2: /a/b/secret
+  // overlayfs: /a merges layer 0 only, so /a/b is layer 0's empty directory.
+  const base = mkdtempSync(join(tmpdir(), 'ft-middle-'));
+  const lowers = ['l0', 'l1', 'l2'].map((d) => join(base, d));
+  mkdirSync(join(lowers[0], 'a/b'), { recursive: true });
+  mkdirSync(lowers[1]);
+  writeFileSync(join(lowers[1], 'a'), 'file');
+  mkdirSync(join(lowers[2], 'a/b'), { recursive: true });
+  writeFileSync(join(lowers[2], 'a/b/secret'), 'hidden');
+  for (const d of ['upper', 'work']) mkdirSync(join(base, d));
+  const u = await Union.open({ lowers, upper: join(base, 'upper'), work: join(base, 'work') });
+  const b = await walk(u, 'a/b');
+  t.same(await list(u, b), []);
+  await t.rejects(u.lookup(b, 'secret', root), { code: 'ENOENT' });
+  await u.close();
+});
