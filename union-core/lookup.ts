@@ -13,13 +13,13 @@
 
 import type { BigIntStats } from 'node:fs';
 import type { UnionContext } from './context.js';
-import type { Caller } from './types.js';
-import { blankNode, type NodeRow } from './store.js';
+import { UnionError, type Caller } from './types.js';
+import { blankNode, ROOT_ID, type NodeRow } from './store.js';
 import { checkName, isWhiteoutName } from './names.js';
 import { dirNode, nodeOf, parentOf, lowerDirs, findInLowers } from './namespace.js';
 import { getAttr, requirePerm } from './attrs.js';
 import { fail } from './errors.js';
-import { kindOf, lowerFileid } from './identity.js';
+import { kindOf, lowerFileid, lowerOrigin } from './identity.js';
 import { completeDir } from './readdir.js';
 
 /**
@@ -72,4 +72,25 @@ export async function findChild(ctx: UnionContext, dirId: bigint, name: string):
   const node = ctx.store.transaction(() => recordLowerEntry(ctx, dirId, name, found.layer, found.st));
   await ctx.store.durable();
   return node;
+}
+
+/**
+ * Give a lower object whose recorded names are all gone a name again, through one of its other
+ * visible lower names (lower-links.ts): a client's handle names the object, not one of its names.
+ * False when none of them is reachable at its lower path (a directory on the way was renamed or
+ * removed, or the name itself was).
+ */
+export async function reachByLowerName(ctx: UnionContext, node: NodeRow): Promise<boolean> {
+  const origin = lowerOrigin(node.id);
+  if (!origin || node.upper || node.kind === 'dir') return false;
+  for (const path of ctx.store.visibleLowerPaths(origin.layer, origin.ino)) {
+    try {
+      let id = ROOT_ID;
+      for (const part of path.split('/')) id = (await findChild(ctx, id, part)).id;
+      if (id === node.id) return true;
+    } catch (e) {
+      if (!(e instanceof UnionError)) throw e;
+    }
+  }
+  return false;
 }

@@ -176,6 +176,7 @@ export class MetadataStore {
       entryAll: this.db.prepare('SELECT dir, name, id, cookie FROM entry'),
       lowerLinkPut: this.db.prepare('INSERT OR REPLACE INTO lower_link (layer, ino, path, visible) VALUES (?, ?, ?, ?)'),
       lowerLinkVisible: this.db.prepare('SELECT sum(visible) AS n FROM lower_link WHERE layer = ? AND ino = ?'),
+      lowerLinkPaths: this.db.prepare('SELECT path FROM lower_link WHERE layer = ? AND ino = ? AND visible = 1 ORDER BY path'),
       lowerLinkAll: this.db.prepare('SELECT layer, ino, path, visible FROM lower_link'),
       intentAdd: this.db.prepare('INSERT INTO intent (steps) VALUES (?) RETURNING seq'),
       intentDel: this.db.prepare('DELETE FROM intent WHERE seq = ?'),
@@ -288,6 +289,11 @@ export class MetadataStore {
   visibleLowerLinks(layer: number, ino: bigint): number | undefined {
     const n = (this.stmt.lowerLinkVisible.get(layer, ino) as { n: bigint | null }).n;
     return n === null ? undefined : Number(n);
+  }
+
+  /** The names of lower inode (layer, ino) the union showed initially. */
+  visibleLowerPaths(layer: number, ino: bigint): string[] {
+    return (this.stmt.lowerLinkPaths.all(layer, ino) as { path: string }[]).map((r) => r.path);
   }
 
   allLowerLinks(): LowerLinkRow[] {

@@ -18,7 +18,7 @@ import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
 import { nodeOf, dirNode, backingPath } from './namespace.js';
 import { getAttr, permBits, wccOf } from './attrs.js';
-import { lookupNode } from './lookup.js';
+import { lookupNode, reachByLowerName } from './lookup.js';
 import { readdirRule } from './readdir.js';
 import { readRule, writeRule, commitRule } from './data.js';
 import { setattrRule } from './setattr.js';
@@ -244,7 +244,7 @@ export class Union implements UnionFs {
       if (generation !== this.ctx.epoch) fail('ESTALE', 'handle from another union instance');
       const node = this.ctx.store.getNode(fileid);
       if (!node) fail('ESTALE');
-      if (fileid !== ROOT_ID && !this.ctx.store.linkOf(fileid)) fail('ESTALE');
+      if (fileid !== ROOT_ID && !this.ctx.store.linkOf(fileid) && !(await reachByLowerName(this.ctx, node))) fail('ESTALE');
       return getAttr(this.ctx, node);
     });
   }

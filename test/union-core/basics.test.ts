@@ -3,6 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, linkSync, symlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Union, UnionError, type UnionFs } from '../../union-core/index.js';
+import { walk, listNames as list } from './lib/union-fixture.js';
 
 const root = { uid: 0, gid: 0, groups: [] };
 
@@ -19,23 +20,6 @@ function layers() {
   writeFileSync(join(lower, '.wh.hidden'), '');
   for (const d of ['upper', 'work']) mkdirSync(join(base, d));
   return { base, lower, upper: join(base, 'upper'), work: join(base, 'work') };
-}
-
-async function walk(u: UnionFs, path: string): Promise<bigint> {
-  let id = u.rootId;
-  for (const part of path.split('/').filter(Boolean)) id = (await u.lookup(id, part, root)).fileid;
-  return id;
-}
-
-async function list(u: UnionFs, dir: bigint, page = 2): Promise<string[]> {
-  const names: string[] = [];
-  let cookie = 0n;
-  for (;;) {
-    const r = await u.readdir(dir, cookie, page, { withAttrs: false }, root);
-    for (const e of r.entries) names.push(e.name);
-    if (r.eof) return names;
-    cookie = r.entries[r.entries.length - 1].cookie;
-  }
 }
 
 async function readAll(u: UnionFs, id: bigint): Promise<string> {

@@ -15,6 +15,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, linkSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Union, type UnionFs } from '../../union-core/index.js';
+import { walk } from './lib/union-fixture.js';
 
 const root = { uid: 0, gid: 0, groups: [] };
 
@@ -32,12 +33,6 @@ function fixture(t: Test) {
   writeFileSync(join(l2, 'x'), 'linked');
   for (const name of ['d/y', 'd/y2', 'e/z', 'o/w', 'm/v', '../outside-of-root']) linkSync(join(l2, 'x'), join(l2, name));
   return { lowers: [l0, l1, l2], upper: join(base, 'upper'), work: join(base, 'work') };
-}
-
-async function walk(u: UnionFs, path: string): Promise<bigint> {
-  let id = u.rootId;
-  for (const part of path.split('/')) id = (await u.lookup(id, part, root)).fileid;
-  return id;
 }
 
 async function nlinkAt(u: UnionFs, path: string): Promise<number> {
