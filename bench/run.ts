@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { markdownTable } from './lib/markdown.js';
 import type { BenchSuite } from './lib/suite.js';
 import { protocolSuite } from './protocol.js';
+import { unionCoreSuite } from './union-core.js';
 
-const SUITES: readonly BenchSuite[] = [protocolSuite];
+const SUITES: readonly BenchSuite[] = [protocolSuite, unionCoreSuite];
 
 /** bench/results in the source tree, whichever output directory this file was compiled to. */
 function resultsDir(): string {
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
     const header =
       `## ${suite.name}${quick ? ' (quick)' : ''}\n\n` +
       `Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}\n`;
-    const report = `${header}\n${markdownTable(rows)}\n`;
+    const report = `${header}\n${markdownTable(rows, suite.columns)}\n`;
     process.stdout.write(`${report}\n`);
     writeFileSync(join(out, `${suite.name}.md`), report);
   }

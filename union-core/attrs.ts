@@ -63,13 +63,42 @@ export function attrOf(ctx: UnionContext, node: NodeRow, st: BigIntStats): Attr 
 }
 
 /**
+ * How long an lstat of a lower object is reused. Lowers are read-only, so their stat does not
+ * change; reusing it saves the second lstat of every entry in a first listing (the completion
+ * already made one) and one per component of a lookup. The bound keeps the promise that a lower
+ * changed underneath is noticed (within this long), as an NFS client's attribute cache would.
+ */
+const LOWER_STAT_TTL_MS = 5_000;
+/** Bound on remembered lower stats; beyond it the cache starts over. */
+const LOWER_STAT_MAX = 200_000;
+
+/** Remember a fresh lstat of lower object `id` (its node is neither upper nor indexed). */
+export function rememberLowerStat(ctx: UnionContext, id: bigint, st: BigIntStats): void {
+  if (ctx.cache.lowerStat.size >= LOWER_STAT_MAX) ctx.cache.lowerStat.clear();
+  ctx.cache.lowerStat.set(id, { st, at: performance.now() });
+}
+
+function cachedLowerStat(ctx: UnionContext, id: bigint): BigIntStats | undefined {
+  const hit = ctx.cache.lowerStat.get(id);
+  if (hit === undefined) return undefined;
+  if (performance.now() - hit.at < LOWER_STAT_TTL_MS) return hit.st;
+  ctx.cache.lowerStat.delete(id);
+  return undefined;
+}
+
+/**
  * Stat the object's backing file and build its attributes. A lower object that vanished or was
  * replaced underneath a recorded id is reported (log) and answered EIO, never served as if
  * nothing happened.
  */
 export async function getAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
   const path = backingPath(ctx, node);
-  const st = await lstatOrNull(path);
+  const onLower = !node.upper && !node.indexed;
+  let st: BigIntStats | null | undefined = onLower ? cachedLowerStat(ctx, node.id) : undefined;
+  if (st === undefined) {
+    st = await lstatOrNull(path);
+    if (st !== null && onLower) rememberLowerStat(ctx, node.id, st);
+  }
   if (st === null) {
     if (!node.upper && !node.indexed) {
       ctx.log('error', 'lower object vanished underneath the union', { fileid: String(node.id), path });

@@ -1,6 +1,7 @@
 /** State shared by every union rule for one open union, and small shared mechanisms. */
 
 import { open } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import type { MetadataStore } from './store.js';
 import type { Layers } from './layers.js';
 
@@ -22,6 +23,8 @@ export interface UnionContext {
     lowerRel: Map<bigint, string>;
     /** Lower directories by lower path (namespace.ts lowerDirsAt); never stale: lowers do not change. */
     lowerAt: Map<string, LowerDir[]>;
+    /** Recent lstat of lower objects by fileid (attrs.ts lowerStat). */
+    lowerStat: Map<bigint, { st: BigIntStats; at: number }>;
   };
 }
 

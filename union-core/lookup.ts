@@ -17,7 +17,7 @@ import { UnionError, type Caller } from './types.js';
 import { blankNode, ROOT_ID, type NodeRow } from './store.js';
 import { checkName, isWhiteoutName } from './names.js';
 import { dirNode, nodeOf, parentOf, lowerDirs, findInLowers } from './namespace.js';
-import { getAttr, requirePerm } from './attrs.js';
+import { getAttr, rememberLowerStat, requirePerm } from './attrs.js';
 import { fail } from './errors.js';
 import { kindOf, lowerFileid, lowerOrigin } from './identity.js';
 import { completeDir } from './readdir.js';
@@ -27,16 +27,21 @@ import { completeDir } from './readdir.js';
  * row if it has none. Returns the node. Callers run this in a store transaction.
  */
 export function recordLowerEntry(ctx: UnionContext, dirId: bigint, name: string, layer: number, st: BigIntStats): NodeRow {
-  const { store } = ctx;
-  const existing = store.getEntry(dirId, name);
+  const existing = ctx.store.getEntry(dirId, name);
   if (existing) return nodeOf(ctx, existing.id);
-  const id = lowerFileid(layer, st.ino) ?? store.allocateIds();
-  let node = store.getNode(id);
+  const node = lowerNode(ctx, layer, st);
+  addEntry(ctx, dirId, name, node.id);
+  return node;
+}
+
+/** The node of a lower object (its computed id; every name of a hard link shares it), created if new. */
+export function lowerNode(ctx: UnionContext, layer: number, st: BigIntStats): NodeRow {
+  const id = lowerFileid(layer, st.ino) ?? ctx.store.allocateIds();
+  let node = ctx.store.getNode(id);
   if (!node) {
     node = { ...blankNode(id, kindOf(st)), layer };
-    store.putNode(node);
+    ctx.store.putNode(node);
   }
-  addEntry(ctx, dirId, name, id);
   return node;
 }
 
@@ -70,6 +75,7 @@ export async function findChild(ctx: UnionContext, dirId: bigint, name: string):
   const found = await findInLowers(await lowerDirs(ctx, dirId), name);
   if (!found) fail('ENOENT');
   const node = ctx.store.transaction(() => recordLowerEntry(ctx, dirId, name, found.layer, found.st));
+  if (!node.upper && !node.indexed) rememberLowerStat(ctx, node.id, found.st);
   await ctx.store.durable();
   return node;
 }

@@ -169,6 +169,7 @@ export class MetadataStore {
       entryPut: this.db.prepare('INSERT OR REPLACE INTO entry (dir, name, id, cookie) VALUES (?, ?, ?, ?)'),
       entryDel: this.db.prepare('DELETE FROM entry WHERE dir = ? AND name = ?'),
       entryPage: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE dir = ? AND cookie > ? ORDER BY cookie LIMIT ?'),
+      entryNames: this.db.prepare('SELECT name FROM entry WHERE dir = ?').pluck(),
       entryCount: this.db.prepare('SELECT count(*) AS n FROM entry WHERE dir = ?'),
       entryOfId: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE id = ? LIMIT 1'),
       entryLinks: this.db.prepare('SELECT count(*) AS n FROM entry WHERE id = ?'),
@@ -259,6 +260,11 @@ export class MetadataStore {
   /** Entries of `dir` with cookie > `after`, in cookie order: one index range scan. */
   entryPage(dir: bigint, after: bigint, limit: number): EntryRow[] {
     return this.stmt.entryPage.all(dir, after, limit) as EntryRow[];
+  }
+
+  /** Names of every row of `dir`. */
+  entryNames(dir: bigint): string[] {
+    return this.stmt.entryNames.all(dir) as string[];
   }
 
   countEntries(dir: bigint): number {

@@ -83,7 +83,7 @@ export class Union implements UnionFs {
       log: opts.log ?? noLog,
       locks: new KeyedLock(),
       syncer: new DirSyncer(),
-      cache: { rel: new Map(), lowerRel: new Map(), lowerAt: new Map() },
+      cache: { rel: new Map(), lowerRel: new Map(), lowerAt: new Map(), lowerStat: new Map() },
     };
     await recoverJournal(ctx);
     await ensureLowerLinkIndex(ctx);
