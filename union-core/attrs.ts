@@ -63,17 +63,18 @@ export function attrOf(ctx: UnionContext, node: NodeRow, st: BigIntStats): Attr 
 }
 
 /**
- * How long an lstat of a lower object is reused. Lowers are read-only, so their stat does not
- * change; reusing it saves the second lstat of every entry in a first listing (the completion
- * already made one) and one per component of a lookup. The bound keeps the promise that a lower
+ * How long an lstat of a lower object is reused by default (UnionOptions.lowerStatTtlMs). Lowers
+ * are read-only, so their stat does not change; reusing it saves the second lstat of every entry
+ * in a first listing (the completion already made one) and one per component of a lookup. The bound keeps the promise that a lower
  * changed underneath is noticed (within this long), as an NFS client's attribute cache would.
  */
-const LOWER_STAT_TTL_MS = 5_000;
+export const DEFAULT_LOWER_STAT_TTL_MS = 5_000;
 /** Bound on remembered lower stats; beyond it the cache starts over. */
 const LOWER_STAT_MAX = 200_000;
 
 /** Remember a fresh lstat of lower object `id` (its node is neither upper nor indexed). */
 export function rememberLowerStat(ctx: UnionContext, id: bigint, st: BigIntStats): void {
+  if (ctx.lowerStatTtlMs <= 0) return;
   if (ctx.cache.lowerStat.size >= LOWER_STAT_MAX) ctx.cache.lowerStat.clear();
   ctx.cache.lowerStat.set(id, { st, at: performance.now() });
 }
@@ -81,7 +82,7 @@ export function rememberLowerStat(ctx: UnionContext, id: bigint, st: BigIntStats
 function cachedLowerStat(ctx: UnionContext, id: bigint): BigIntStats | undefined {
   const hit = ctx.cache.lowerStat.get(id);
   if (hit === undefined) return undefined;
-  if (performance.now() - hit.at < LOWER_STAT_TTL_MS) return hit.st;
+  if (performance.now() - hit.at < ctx.lowerStatTtlMs) return hit.st;
   ctx.cache.lowerStat.delete(id);
   return undefined;
 }

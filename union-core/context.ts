@@ -14,6 +14,8 @@ export interface UnionContext {
   epoch: number;
   /** Owners and device numbers are applied for real (running as root). */
   privileged: boolean;
+  /** How long a lower object's lstat is reused (attrs.ts). */
+  lowerStatTtlMs: number;
   log: LogFn;
   locks: KeyedLock;
   syncer: DirSyncer;

@@ -17,7 +17,7 @@ import { recoverJournal } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
 import { nodeOf, dirNode, backingPath } from './namespace.js';
-import { getAttr, permBits, wccOf } from './attrs.js';
+import { getAttr, permBits, wccOf, DEFAULT_LOWER_STAT_TTL_MS } from './attrs.js';
 import { lookupNode, reachByLowerName } from './lookup.js';
 import { readdirRule } from './readdir.js';
 import { readRule, writeRule, commitRule } from './data.js';
@@ -80,6 +80,7 @@ export class Union implements UnionFs {
       layers,
       epoch: Number(store.getMeta('epoch')),
       privileged: opts.privileged ?? process.getuid?.() === 0,
+      lowerStatTtlMs: opts.lowerStatTtlMs ?? DEFAULT_LOWER_STAT_TTL_MS,
       log: opts.log ?? noLog,
       locks: new KeyedLock(),
       syncer: new DirSyncer(),

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, linkSync, symlinkSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, linkSync, symlinkSync, existsSync, statSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Union, UnionError, type UnionFs } from '../../union-core/index.js';
@@ -149,5 +149,16 @@ t.test('regression: a middle layer ends the merge below it (a lower dir under a 
   const b = await walk(u, 'a/b');
   t.same(await list(u, b), []);
   await t.rejects(u.lookup(b, 'secret', root), { code: 'ENOENT' });
+  await u.close();
+});
+
+t.test('a lower object replaced underneath is answered EIO once its stat is taken again', async (t) => {
+  const l = layers();
+  const u = await Union.open({ lowers: [l.lower], upper: l.upper, work: l.work, lowerStatTtlMs: 0 });
+  const id = await walk(u, 'a.txt');
+  // Written beside it first, so the new file cannot reuse the old inode number.
+  writeFileSync(join(l.base, 'new.txt'), 'another inode');
+  renameSync(join(l.base, 'new.txt'), join(l.lower, 'a.txt'));
+  await t.rejects(u.getattr(id), { code: 'EIO' });
   await u.close();
 });
