@@ -14,8 +14,9 @@ import { markdownTable } from './lib/markdown.js';
 import type { BenchSuite } from './lib/suite.js';
 import { e2eSuite } from './e2e.js';
 import { protocolSuite } from './protocol.js';
+import { unionCoreSuite } from './union-core.js';
 
-const SUITES: readonly BenchSuite[] = [protocolSuite, e2eSuite];
+const SUITES: readonly BenchSuite[] = [protocolSuite, unionCoreSuite, e2eSuite];
 
 /** bench/results in the source tree, whichever output directory this file was compiled to. */
 function resultsDir(): string {
@@ -40,7 +41,7 @@ async function main(argv: string[]): Promise<void> {
     const header =
       `## ${suite.name}${quick ? ' (quick)' : ''}\n\n` +
       `Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}\n`;
-    const body = Array.isArray(result) ? markdownTable(result) : result.markdown;
+    const body = Array.isArray(result) ? markdownTable(result, suite.columns) : result.markdown;
     const report = `${header}\n${body}\n`;
     process.stdout.write(`${report}\n`);
     writeFileSync(join(out, `${suite.name}.md`), report);

@@ -25,5 +25,6 @@ t.test('every bench suite runs in quick mode', async (t) => {
   t.equal(r.status, 0, `bench --quick exits 0\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
   const written = readdirSync(out);
   t.ok(written.includes('protocol.md'), 'protocol results written');
+  t.ok(written.includes('union-core.md'), 'union-core results written');
   t.ok(written.includes('e2e.md'), 'e2e results written');
 });

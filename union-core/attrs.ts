@@ -10,6 +10,7 @@ import type { Attr, Caller, Timespec, WccAttr } from './types.js';
 import { backingPath, lstatOrNull } from './namespace.js';
 import { fail } from './errors.js';
 import { lowerFileid } from './identity.js';
+import { linkCount } from './lower-links.js';
 
 const NS = 1_000_000_000n;
 
@@ -43,9 +44,7 @@ function unpackRdev(n: number): { major: number; minor: number } {
 
 /** Merge a backing stat with the node's overrides. */
 export function attrOf(ctx: UnionContext, node: NodeRow, st: BigIntStats): Attr {
-  let nlink = Number(st.nlink);
-  if (node.kind === 'dir') nlink = Math.max(2, nlink);
-  else if (node.nlink !== null) nlink = node.nlink;
+  const nlink = node.kind === 'dir' ? Math.max(2, Number(st.nlink)) : linkCount(ctx, node, st);
   return {
     type: node.kind,
     mode: node.mode ?? Number(st.mode & 0o7777n),
@@ -64,13 +63,43 @@ export function attrOf(ctx: UnionContext, node: NodeRow, st: BigIntStats): Attr 
 }
 
 /**
+ * How long an lstat of a lower object is reused by default (UnionOptions.lowerStatTtlMs). Lowers
+ * are read-only, so their stat does not change; reusing it saves the second lstat of every entry
+ * in a first listing (the completion already made one) and one per component of a lookup. The bound keeps the promise that a lower
+ * changed underneath is noticed (within this long), as an NFS client's attribute cache would.
+ */
+export const DEFAULT_LOWER_STAT_TTL_MS = 5_000;
+/** Bound on remembered lower stats; beyond it the cache starts over. */
+const LOWER_STAT_MAX = 200_000;
+
+/** Remember a fresh lstat of lower object `id` (its node is neither upper nor indexed). */
+export function rememberLowerStat(ctx: UnionContext, id: bigint, st: BigIntStats): void {
+  if (ctx.lowerStatTtlMs <= 0) return;
+  if (ctx.cache.lowerStat.size >= LOWER_STAT_MAX) ctx.cache.lowerStat.clear();
+  ctx.cache.lowerStat.set(id, { st, at: performance.now() });
+}
+
+function cachedLowerStat(ctx: UnionContext, id: bigint): BigIntStats | undefined {
+  const hit = ctx.cache.lowerStat.get(id);
+  if (hit === undefined) return undefined;
+  if (performance.now() - hit.at < ctx.lowerStatTtlMs) return hit.st;
+  ctx.cache.lowerStat.delete(id);
+  return undefined;
+}
+
+/**
  * Stat the object's backing file and build its attributes. A lower object that vanished or was
  * replaced underneath a recorded id is reported (log) and answered EIO, never served as if
  * nothing happened.
  */
 export async function getAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
   const path = backingPath(ctx, node);
-  const st = await lstatOrNull(path);
+  const onLower = !node.upper && !node.indexed;
+  let st: BigIntStats | null | undefined = onLower ? cachedLowerStat(ctx, node.id) : undefined;
+  if (st === undefined) {
+    st = await lstatOrNull(path);
+    if (st !== null && onLower) rememberLowerStat(ctx, node.id, st);
+  }
   if (st === null) {
     if (!node.upper && !node.indexed) {
       ctx.log('error', 'lower object vanished underneath the union', { fileid: String(node.id), path });

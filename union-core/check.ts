@@ -35,8 +35,9 @@ export async function checkUnion(ctx: UnionContext): Promise<CheckProblem[]> {
 
   for (const node of nodes.values()) {
     if (!named.has(node.id)) {
-      // A lower file whose names were all removed but which has unseen lower aliases keeps its row.
-      if (node.upper || node.indexed || node.kind === 'dir') report('unnamed-object', `object ${node.id} has no name`);
+      // A lower or indexed file whose recorded names were all removed lives on through visible lower
+      // names not looked up yet, as long as its count says so (whiteout.ts).
+      if (node.upper || node.kind === 'dir' || (node.nlink ?? 1) < 1) report('unnamed-object', `object ${node.id} has no name`);
       continue;
     }
     let path: string;

@@ -1,6 +1,7 @@
 /** State shared by every union rule for one open union, and small shared mechanisms. */
 
 import { open } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import type { MetadataStore } from './store.js';
 import type { Layers } from './layers.js';
 
@@ -13,14 +14,19 @@ export interface UnionContext {
   epoch: number;
   /** Owners and device numbers are applied for real (running as root). */
   privileged: boolean;
+  /** How long a lower object's lstat is reused (attrs.ts). */
+  lowerStatTtlMs: number;
   log: LogFn;
   locks: KeyedLock;
   syncer: DirSyncer;
-  /** Caches of derived paths; cleared whenever a directory moves or disappears. */
   cache: {
+    /** Derived paths by fileid; cleared whenever a directory moves or disappears. */
     rel: Map<bigint, string>;
     lowerRel: Map<bigint, string>;
-    lowerDirs: Map<bigint, LowerDir[]>;
+    /** Lower directories by lower path (namespace.ts lowerDirsAt); never stale: lowers do not change. */
+    lowerAt: Map<string, LowerDir[]>;
+    /** Recent lstat of lower objects by fileid (attrs.ts lowerStat). */
+    lowerStat: Map<bigint, { st: BigIntStats; at: number }>;
   };
 }
 
@@ -43,7 +49,6 @@ export async function fsyncPath(path: string): Promise<void> {
 export function clearPathCaches(ctx: UnionContext): void {
   ctx.cache.rel.clear();
   ctx.cache.lowerRel.clear();
-  ctx.cache.lowerDirs.clear();
 }
 
 /**

@@ -6,9 +6,10 @@
  * - Regular files: data copied with `fs.copyFile` (reflink/copy_file_range where the platform
  *   offers them) into work/tmp, fsynced, then renamed into place through the journal. A truncate
  *   to zero copies no data at all.
- * - A regular file with several lower names goes to work/index/<fileid> instead of one name's
- *   place: every name (a row pointing at the same id) then sees the new data, and link counts
- *   stay the union's (overlayfs breaks such links unless index=on).
+ * - A file with several visible lower names (lower-links.ts) goes to work/index/<fileid> instead of
+ *   one name's place: every name (a row pointing at the same id) then sees the new data, and link
+ *   counts stay the union's (overlayfs breaks such links unless index=on). Names of its inode that
+ *   the union hides never come back, so a file with one visible name is copied up in place.
  * - Symlinks are recreated; device nodes, FIFOs and sockets become empty placeholder files whose
  *   type and device number the store keeps.
  * - Metadata-only changes (chmod, chown, utimes) never come here: they are overrides in the
@@ -24,6 +25,7 @@ import { commitAndApply, tmpPath } from './journal.js';
 import { fail } from './errors.js';
 import { nsToTimespec, packRdev, splitDev } from './attrs.js';
 import { ROOT_ID } from './store.js';
+import { linkCount } from './lower-links.js';
 
 function toDate(ns: bigint): Date {
   const t = nsToTimespec(ns);
@@ -73,7 +75,8 @@ export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: bool
   if (first.kind === 'dir') return ensureUpperDir(ctx, id);
   const st0 = await lstatOrNull(backingPath(ctx, first));
   if (!st0) fail('EIO', 'lower object vanished');
-  const indexed = first.kind === 'file' && st0.nlink > 1n;
+  // Several visible names: the copy goes to the index, where every name's row finds it.
+  const indexed = linkCount(ctx, first, st0) > 1;
   if (!indexed) await ensureUpperDir(ctx, parentOf(ctx, id));
   await ctx.locks.with([`id:${id}`], async () => {
     const node = nodeOf(ctx, id);
@@ -105,7 +108,8 @@ export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: bool
         ...n,
         upper: !indexed,
         indexed,
-        nlink: indexed ? n.nlink ?? Number(st.nlink) : n.nlink,
+        // A single name's upper copy counts its links itself (link() adds real ones).
+        nlink: indexed ? linkCount(ctx, n, st) : null,
         mode: isLink ? n.mode : null,
         uid: ctx.privileged ? null : n.uid,
         gid: ctx.privileged ? null : n.gid,

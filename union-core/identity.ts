@@ -25,6 +25,12 @@ export function lowerFileid(layer: number, ino: bigint): bigint | undefined {
   return (BigInt(layer + 1) << LAYER_SHIFT) | ino;
 }
 
+/** The lower layer and inode number a computed id stands for, or undefined for a counter id. */
+export function lowerOrigin(id: bigint): { layer: number; ino: bigint } | undefined {
+  if (id <= INO_MASK) return undefined;
+  return { layer: Number(id >> LAYER_SHIFT) - 1, ino: id & INO_MASK };
+}
+
 export function kindOf(st: BigIntStats): NodeType {
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';

@@ -8,6 +8,7 @@
  *   journal.ts    crash-safe namespace changes (redo journal)   check.ts    consistency check
  *   store.ts      metadata store (SQLite)                       identity.ts stable fileids
  *   namespace.ts  paths, lower directories                      layers.ts   layer validation
+ *   lower-links.ts link counts of lower hard links (index)
  */
 export { Union } from './union.js';
 export * from './types.js';

@@ -13,13 +13,13 @@
 
 import type { BigIntStats } from 'node:fs';
 import type { UnionContext } from './context.js';
-import type { Caller } from './types.js';
-import { blankNode, type NodeRow } from './store.js';
+import { UnionError, type Caller } from './types.js';
+import { blankNode, ROOT_ID, type NodeRow } from './store.js';
 import { checkName, isWhiteoutName } from './names.js';
 import { dirNode, nodeOf, parentOf, lowerDirs, findInLowers } from './namespace.js';
-import { getAttr, requirePerm } from './attrs.js';
+import { getAttr, rememberLowerStat, requirePerm } from './attrs.js';
 import { fail } from './errors.js';
-import { kindOf, lowerFileid } from './identity.js';
+import { kindOf, lowerFileid, lowerOrigin } from './identity.js';
 import { completeDir } from './readdir.js';
 
 /**
@@ -27,16 +27,21 @@ import { completeDir } from './readdir.js';
  * row if it has none. Returns the node. Callers run this in a store transaction.
  */
 export function recordLowerEntry(ctx: UnionContext, dirId: bigint, name: string, layer: number, st: BigIntStats): NodeRow {
-  const { store } = ctx;
-  const existing = store.getEntry(dirId, name);
+  const existing = ctx.store.getEntry(dirId, name);
   if (existing) return nodeOf(ctx, existing.id);
-  const id = lowerFileid(layer, st.ino) ?? store.allocateIds();
-  let node = store.getNode(id);
+  const node = lowerNode(ctx, layer, st);
+  addEntry(ctx, dirId, name, node.id);
+  return node;
+}
+
+/** The node of a lower object (its computed id; every name of a hard link shares it), created if new. */
+export function lowerNode(ctx: UnionContext, layer: number, st: BigIntStats): NodeRow {
+  const id = lowerFileid(layer, st.ino) ?? ctx.store.allocateIds();
+  let node = ctx.store.getNode(id);
   if (!node) {
     node = { ...blankNode(id, kindOf(st)), layer };
-    store.putNode(node);
+    ctx.store.putNode(node);
   }
-  addEntry(ctx, dirId, name, id);
   return node;
 }
 
@@ -70,6 +75,28 @@ export async function findChild(ctx: UnionContext, dirId: bigint, name: string):
   const found = await findInLowers(await lowerDirs(ctx, dirId), name);
   if (!found) fail('ENOENT');
   const node = ctx.store.transaction(() => recordLowerEntry(ctx, dirId, name, found.layer, found.st));
+  if (!node.upper && !node.indexed) rememberLowerStat(ctx, node.id, found.st);
   await ctx.store.durable();
   return node;
+}
+
+/**
+ * Give a lower object whose recorded names are all gone a name again, through one of its other
+ * visible lower names (lower-links.ts): a client's handle names the object, not one of its names.
+ * False when none of them is reachable at its lower path (a directory on the way was renamed or
+ * removed, or the name itself was).
+ */
+export async function reachByLowerName(ctx: UnionContext, node: NodeRow): Promise<boolean> {
+  const origin = lowerOrigin(node.id);
+  if (!origin || node.upper || node.kind === 'dir') return false;
+  for (const path of ctx.store.visibleLowerPaths(origin.layer, origin.ino)) {
+    try {
+      let id = ROOT_ID;
+      for (const part of path.split('/')) id = (await findChild(ctx, id, part)).id;
+      if (id === node.id) return true;
+    } catch (e) {
+      if (!(e instanceof UnionError)) throw e;
+    }
+  }
+  return false;
 }

@@ -10,6 +10,7 @@
  */
 
 import { lstat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { UnionContext, LowerDir } from './context.js';
 import type { NodeRow } from './store.js';
@@ -82,7 +83,7 @@ export function backingPath(ctx: UnionContext, node: NodeRow): string {
   return under(ctx.layers.lowers[node.layer ?? 0], lowerRel(ctx, node.id));
 }
 
-async function lstatOrNull(path: string) {
+async function lstatOrNull(path: string): Promise<BigIntStats | null> {
   try {
     return await lstat(path, { bigint: true });
   } catch (e) {
@@ -91,57 +92,99 @@ async function lstatOrNull(path: string) {
   }
 }
 
-/** True if a lower layer hides `rel` with a `.wh.<name>` file next to it. */
-async function hasWhiteoutFile(root: string, rel: string): Promise<boolean> {
-  const slash = rel.lastIndexOf('/');
-  const dir = slash < 0 ? '' : rel.slice(0, slash);
-  const name = rel.slice(slash + 1);
-  return (await lstatOrNull(join(under(root, dir), WHITEOUT_PREFIX + name))) !== null;
-}
+/** What one lower directory says about `name`: absent, hidden (a whiteout form), or an object. */
+export type Probe = { is: 'absent' } | { is: 'whiteout' } | { is: 'object'; st: BigIntStats };
 
 /**
- * Lower directories contributing to a merged directory, highest first: start at the layer the
- * directory was found in and go down while the same path is a directory, stopping at a whiteout,
- * a non-directory, or after a directory marked opaque.
+ * Look `name` up in one lower directory, honouring the image-layer whiteout forms: a 0/0
+ * character device in its place, or a `.wh.<name>` file beside it.
  */
-export async function lowerDirs(ctx: UnionContext, id: bigint): Promise<LowerDir[]> {
-  const cached = ctx.cache.lowerDirs.get(id);
+export async function probe(dir: string, name: string): Promise<Probe> {
+  const st = await lstatOrNull(join(dir, name));
+  if (st !== null) return isWhiteoutDevice(st) ? { is: 'whiteout' } : { is: 'object', st };
+  return (await lstatOrNull(join(dir, WHITEOUT_PREFIX + name))) !== null ? { is: 'whiteout' } : { is: 'absent' };
+}
+
+/** A lower directory marked opaque hides the layers below it. */
+async function isOpaque(path: string): Promise<boolean> {
+  return (await lstatOrNull(join(path, OPAQUE_MARKER))) !== null;
+}
+
+/** Bound on cached lower-directory lists; beyond it the cache starts over. */
+const LOWER_AT_CACHE_MAX = 200_000;
+
+/**
+ * Lower directories at lower path `rel`, highest first, as overlayfs merges them: the root of
+ * every lower (down to one marked opaque); below, for each lower directory of the parent in turn,
+ * the same name while it is a directory, skipping layers that lack it and stopping at a whiteout,
+ * a non-directory, or after a directory marked opaque. Cached for the union's lifetime: it
+ * depends on the lowers only, which never change.
+ *
+ *   layer 0: /a/b/     layer 1: /a (file)     layer 2: /a/b/
+ *   lowerDirsAt("a")   = [0:/a]       (layer 1's file ends the merge)
+ *   lowerDirsAt("a/b") = [0:/a/b]     (layer 2's /a/b is not reachable through /a)
+ */
+export async function lowerDirsAt(ctx: UnionContext, rel: string): Promise<LowerDir[]> {
+  const cached = ctx.cache.lowerAt.get(rel);
   if (cached) return cached;
-  const node = nodeOf(ctx, id);
   const out: LowerDir[] = [];
-  if (!node.opaque) {
-    const rel = lowerRel(ctx, id);
-    const lowers = ctx.layers.lowers;
-    for (let layer = node.layer ?? 0; layer < lowers.length; layer++) {
-      const path = under(lowers[layer], rel);
-      const st = await lstatOrNull(path);
-      if (st === null) {
-        if (rel !== '' && (await hasWhiteoutFile(lowers[layer], rel))) break;
-        continue;
-      }
-      if (!st.isDirectory()) break;
+  if (rel === '') {
+    for (const [layer, path] of ctx.layers.lowers.entries()) {
       out.push({ layer, path });
-      if ((await lstatOrNull(join(path, OPAQUE_MARKER))) !== null) break;
+      if (await isOpaque(path)) break;
+    }
+  } else {
+    const slash = rel.lastIndexOf('/');
+    const name = rel.slice(slash + 1);
+    for (const parent of await lowerDirsAt(ctx, slash < 0 ? '' : rel.slice(0, slash))) {
+      const found = await probe(parent.path, name);
+      if (found.is === 'absent') continue;
+      if (found.is === 'whiteout' || !found.st.isDirectory()) break;
+      const path = join(parent.path, name);
+      out.push({ layer: parent.layer, path });
+      if (await isOpaque(path)) break;
     }
   }
-  ctx.cache.lowerDirs.set(id, out);
+  if (ctx.cache.lowerAt.size >= LOWER_AT_CACHE_MAX) ctx.cache.lowerAt.clear();
+  ctx.cache.lowerAt.set(rel, out);
   return out;
 }
 
 /**
- * Find `name` in the lower directories of a merged directory, honouring the image-layer whiteout
- * forms (`.wh.<name>` beside it, a 0/0 character device in its place).
+ * Lower directories contributing to a merged directory, highest first: those at its lower path
+ * (following redirects), from the layer it was found in down. An opaque directory has none.
  */
-export async function findInLowers(dirs: LowerDir[], name: string) {
+export async function lowerDirs(ctx: UnionContext, id: bigint): Promise<LowerDir[]> {
+  const node = nodeOf(ctx, id);
+  if (node.opaque) return [];
+  const from = node.layer ?? 0;
+  return (await lowerDirsAt(ctx, lowerRel(ctx, id))).filter((d) => d.layer >= from);
+}
+
+/** Find `name` in the lower directories of a merged directory: the highest object not hidden. */
+export async function findInLowers(dirs: LowerDir[], name: string): Promise<{ layer: number; st: BigIntStats } | null> {
   for (const { layer, path } of dirs) {
-    const st = await lstatOrNull(join(path, name));
-    if (st !== null) {
-      if (isWhiteoutDevice(st)) return null;
-      return { layer, st };
-    }
-    if ((await lstatOrNull(join(path, WHITEOUT_PREFIX + name))) !== null) return null;
+    const found = await probe(path, name);
+    if (found.is === 'whiteout') return null;
+    if (found.is === 'object') return { layer, st: found.st };
   }
   return null;
+}
+
+const STAT_CONCURRENCY = 64;
+
+/** lstat of many names of one directory, a bounded number at a time; null where it fails. */
+export async function statAll(dir: string, names: string[]): Promise<(BigIntStats | null)[]> {
+  const out = new Array<BigIntStats | null>(names.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const i = next++;
+      out[i] = await lstat(join(dir, names[i]), { bigint: true }).catch(() => null);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, names.length) }, worker));
+  return out;
 }
 
 export { lstatOrNull };

@@ -9,17 +9,16 @@
  * and new entries get new, never-reused cookies (the directory's counter only grows).
  */
 
-import { readdir, lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import type { UnionContext } from './context.js';
 import type { Caller, DirEntry, ReaddirResult } from './types.js';
 import { blankNode } from './store.js';
-import { dirNode, nodeOf, lowerDirs, upperPath } from './namespace.js';
-import { getAttr, requirePerm } from './attrs.js';
+import { dirNode, nodeOf, lowerDirs, upperPath, statAll } from './namespace.js';
+import { getAttr, rememberLowerStat, requirePerm } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
-import { recordLowerEntry, addEntry } from './lookup.js';
+import { lowerNode } from './lookup.js';
 
 interface Found {
   name: string;
@@ -28,23 +27,11 @@ interface Found {
   st: BigIntStats;
 }
 
-const STAT_CONCURRENCY = 64;
-
-async function statAll(dir: string, names: string[]): Promise<(BigIntStats | null)[]> {
-  const out = new Array<BigIntStats | null>(names.length).fill(null);
-  let next = 0;
-  const worker = async () => {
-    while (next < names.length) {
-      const i = next++;
-      out[i] = await lstat(join(dir, names[i]), { bigint: true }).catch(() => null);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, names.length) }, worker));
-  return out;
-}
-
-/** Gather the visible entries of all layers of a directory (no store changes). */
-async function gatherLayers(ctx: UnionContext, dirId: bigint, upper: boolean): Promise<Found[]> {
+/**
+ * Gather the visible entries of all layers of a directory that have no row yet (`known` are the
+ * names with rows); no store changes.
+ */
+async function gatherLayers(ctx: UnionContext, dirId: bigint, upper: boolean, known: Set<string>): Promise<Found[]> {
   const seen = new Set<string>();
   const found: Found[] = [];
   const take = async (path: string, layer: number | null, names: string[]) => {
@@ -63,7 +50,7 @@ async function gatherLayers(ctx: UnionContext, dirId: bigint, upper: boolean): P
     for (const h of hiddenBelow) seen.add(h);
   };
   if (upper) {
-    const names = (await readdir(upperPath(ctx, dirId))).filter((n) => !ctx.store.getEntry(dirId, n));
+    const names = (await readdir(upperPath(ctx, dirId))).filter((n) => !known.has(n));
     await take(upperPath(ctx, dirId), null, names);
   }
   for (const { layer, path } of await lowerDirs(ctx, dirId)) {
@@ -86,22 +73,26 @@ export async function completeDir(ctx: UnionContext, dirId: bigint): Promise<voi
   await ctx.locks.with([`complete:${dirId}`], async () => {
     const dir = dirNode(ctx, dirId);
     if (dir.complete) return;
-    const found = await gatherLayers(ctx, dirId, dir.upper);
+    const known = new Set(ctx.store.entryNames(dirId));
+    const found = (await gatherLayers(ctx, dirId, dir.upper, known)).filter((f) => !known.has(f.name));
     found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     ctx.store.transaction(() => {
+      // Cookies handed out in one go; the directory row is written once, with the next free one.
+      let cookie = dirNode(ctx, dirId).nextCookie;
       for (const f of found) {
-        if (ctx.store.getEntry(dirId, f.name)) continue;
+        let id: bigint;
         if (f.layer !== null) {
-          recordLowerEntry(ctx, dirId, f.name, f.layer, f.st);
+          id = lowerNode(ctx, f.layer, f.st).id;
+          rememberLowerStat(ctx, id, f.st);
         } else {
-          const id = ctx.store.allocateIds();
+          id = ctx.store.allocateIds();
           // Content found on the upper that the store never saw (an upper populated by hand): adopt
           // it; a directory merges with its lower namesakes as overlayfs would.
           ctx.store.putNode({ ...blankNode(id, kindOf(f.st)), upper: true, layer: 0 });
-          addEntry(ctx, dirId, f.name, id);
         }
+        ctx.store.putEntry({ dir: dirId, name: f.name, id, cookie: cookie++ });
       }
-      ctx.store.putNode({ ...dirNode(ctx, dirId), complete: true });
+      ctx.store.putNode({ ...dirNode(ctx, dirId), nextCookie: cookie, complete: true });
     });
     await ctx.store.durable();
     if (found.length > 1000) ctx.log('info', 'recorded fallthrus of a merged directory', { fileid: String(dirId), entries: found.length });

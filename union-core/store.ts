@@ -10,6 +10,8 @@
  *   entry  (dir, name) -> id with a readdir cookie. For a *complete* directory these rows are the
  *          whole listing: a lower name without a row is whited out. Rows of lower entries are the
  *          persistent fallthrus.
+ *   lower_link  one row per name of every lower inode with several links, marked visible when
+ *          the union's initial view shows that name (lower-links.ts); built once, then read-only.
  *   intent redo journal of file-system steps not yet known to be done (see journal.ts).
  *   meta   union identity (layers, epoch), schema version, id counter.
  *
@@ -23,7 +25,8 @@ import Database from 'better-sqlite3';
 import { openSync, fsync, closeSync } from 'node:fs';
 import type { NodeType } from './types.js';
 
-export const SCHEMA_VERSION = 1;
+/** 2: lower_link table (an older store is given one at open, see lower-links.ts). */
+export const SCHEMA_VERSION = 2;
 
 /** fileid of the union's root directory. Counter-allocated ids start above it. */
 export const ROOT_ID = 1n;
@@ -63,6 +66,16 @@ export interface EntryRow {
   name: string;
   id: bigint;
   cookie: bigint;
+}
+
+/** One name of a lower inode that has several links (lower-links.ts). */
+export interface LowerLinkRow {
+  layer: number;
+  ino: bigint;
+  /** Path relative to the lower root. */
+  path: string;
+  /** The union's initial view shows this name as this inode. */
+  visible: boolean;
 }
 
 const NODE_COLUMNS =
@@ -140,6 +153,9 @@ export class MetadataStore {
         PRIMARY KEY (dir, name)) WITHOUT ROWID;
       CREATE UNIQUE INDEX IF NOT EXISTS entry_by_cookie ON entry (dir, cookie);
       CREATE INDEX IF NOT EXISTS entry_by_id ON entry (id);
+      CREATE TABLE IF NOT EXISTS lower_link (
+        layer INTEGER NOT NULL, ino INTEGER NOT NULL, path TEXT NOT NULL, visible INTEGER NOT NULL,
+        PRIMARY KEY (layer, ino, path)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS intent (seq INTEGER PRIMARY KEY, steps TEXT NOT NULL);
     `);
     this.stmt = {
@@ -153,11 +169,16 @@ export class MetadataStore {
       entryPut: this.db.prepare('INSERT OR REPLACE INTO entry (dir, name, id, cookie) VALUES (?, ?, ?, ?)'),
       entryDel: this.db.prepare('DELETE FROM entry WHERE dir = ? AND name = ?'),
       entryPage: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE dir = ? AND cookie > ? ORDER BY cookie LIMIT ?'),
+      entryNames: this.db.prepare('SELECT name FROM entry WHERE dir = ?').pluck(),
       entryCount: this.db.prepare('SELECT count(*) AS n FROM entry WHERE dir = ?'),
       entryOfId: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE id = ? LIMIT 1'),
       entryLinks: this.db.prepare('SELECT count(*) AS n FROM entry WHERE id = ?'),
       entryDirDel: this.db.prepare('DELETE FROM entry WHERE dir = ?'),
       entryAll: this.db.prepare('SELECT dir, name, id, cookie FROM entry'),
+      lowerLinkPut: this.db.prepare('INSERT OR REPLACE INTO lower_link (layer, ino, path, visible) VALUES (?, ?, ?, ?)'),
+      lowerLinkVisible: this.db.prepare('SELECT sum(visible) AS n FROM lower_link WHERE layer = ? AND ino = ?'),
+      lowerLinkPaths: this.db.prepare('SELECT path FROM lower_link WHERE layer = ? AND ino = ? AND visible = 1 ORDER BY path'),
+      lowerLinkAll: this.db.prepare('SELECT layer, ino, path, visible FROM lower_link'),
       intentAdd: this.db.prepare('INSERT INTO intent (steps) VALUES (?) RETURNING seq'),
       intentDel: this.db.prepare('DELETE FROM intent WHERE seq = ?'),
       intentAll: this.db.prepare('SELECT seq, steps FROM intent ORDER BY seq'),
@@ -241,6 +262,11 @@ export class MetadataStore {
     return this.stmt.entryPage.all(dir, after, limit) as EntryRow[];
   }
 
+  /** Names of every row of `dir`. */
+  entryNames(dir: bigint): string[] {
+    return this.stmt.entryNames.all(dir) as string[];
+  }
+
   countEntries(dir: bigint): number {
     return Number((this.stmt.entryCount.get(dir) as { n: bigint }).n);
   }
@@ -256,6 +282,30 @@ export class MetadataStore {
 
   allEntries(): EntryRow[] {
     return this.stmt.entryAll.all() as EntryRow[];
+  }
+
+  // ---- lower hard links -----------------------------------------------------------------
+
+  putLowerLink(row: LowerLinkRow): void {
+    this.stmt.lowerLinkPut.run(row.layer, row.ino, row.path, row.visible ? 1 : 0);
+    this.writeGen++;
+  }
+
+  /** How many names of lower inode (layer, ino) the union showed initially; undefined if unknown. */
+  visibleLowerLinks(layer: number, ino: bigint): number | undefined {
+    const n = (this.stmt.lowerLinkVisible.get(layer, ino) as { n: bigint | null }).n;
+    return n === null ? undefined : Number(n);
+  }
+
+  /** The names of lower inode (layer, ino) the union showed initially. */
+  visibleLowerPaths(layer: number, ino: bigint): string[] {
+    return (this.stmt.lowerLinkPaths.all(layer, ino) as { path: string }[]).map((r) => r.path);
+  }
+
+  allLowerLinks(): LowerLinkRow[] {
+    return (this.stmt.lowerLinkAll.all() as { layer: bigint; ino: bigint; path: string; visible: bigint }[]).map((r) => ({
+      layer: Number(r.layer), ino: r.ino, path: r.path, visible: r.visible === 1n,
+    }));
   }
 
   // ---- intents (redo journal) ------------------------------------------------------------

@@ -167,6 +167,11 @@ export interface UnionOptions {
    * are kept as overrides in the store.
    */
   privileged?: boolean;
+  /**
+   * How long an lstat of a lower object is reused, in ms (default 5000; 0 = stat every time).
+   * Lowers are read-only; a lower changed underneath is noticed once its stat is taken again.
+   */
+  lowerStatTtlMs?: number;
   /** Structured log sink; defaults to no logging. */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }

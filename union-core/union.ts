@@ -14,10 +14,11 @@ import { openLayers } from './layers.js';
 import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode } from './store.js';
 import { KeyedLock, DirSyncer, type UnionContext, type LogFn } from './context.js';
 import { recoverJournal } from './journal.js';
+import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
 import { nodeOf, dirNode, backingPath } from './namespace.js';
-import { getAttr, permBits, wccOf } from './attrs.js';
-import { lookupNode } from './lookup.js';
+import { getAttr, permBits, wccOf, DEFAULT_LOWER_STAT_TTL_MS } from './attrs.js';
+import { lookupNode, reachByLowerName } from './lookup.js';
 import { readdirRule } from './readdir.js';
 import { readRule, writeRule, commitRule } from './data.js';
 import { setattrRule } from './setattr.js';
@@ -79,12 +80,14 @@ export class Union implements UnionFs {
       layers,
       epoch: Number(store.getMeta('epoch')),
       privileged: opts.privileged ?? process.getuid?.() === 0,
+      lowerStatTtlMs: opts.lowerStatTtlMs ?? DEFAULT_LOWER_STAT_TTL_MS,
       log: opts.log ?? noLog,
       locks: new KeyedLock(),
       syncer: new DirSyncer(),
-      cache: { rel: new Map(), lowerRel: new Map(), lowerDirs: new Map() },
+      cache: { rel: new Map(), lowerRel: new Map(), lowerAt: new Map(), lowerStat: new Map() },
     };
     await recoverJournal(ctx);
+    await ensureLowerLinkIndex(ctx);
     return new Union(ctx);
   }
 
@@ -242,7 +245,7 @@ export class Union implements UnionFs {
       if (generation !== this.ctx.epoch) fail('ESTALE', 'handle from another union instance');
       const node = this.ctx.store.getNode(fileid);
       if (!node) fail('ESTALE');
-      if (fileid !== ROOT_ID && !this.ctx.store.linkOf(fileid)) fail('ESTALE');
+      if (fileid !== ROOT_ID && !this.ctx.store.linkOf(fileid) && !(await reachByLowerName(this.ctx, node))) fail('ESTALE');
       return getAttr(this.ctx, node);
     });
   }

@@ -7,8 +7,8 @@
  * deleted. A directory created later under the same name is new and opaque (create.ts), so the
  * old lower entries stay hidden.
  *
- * Link counts: an object lives while any row names it. A lower file with several names that has
- * not been copied up keeps an explicit count in its node row, lowered here.
+ * Link counts: an upper object lives while any row names it; a lower or indexed one while its
+ * count (lower-links.ts) is above zero. A removal makes the count explicit in the node row.
  */
 
 import { rm } from 'node:fs/promises';
@@ -51,7 +51,9 @@ export function dropName(ctx: UnionContext, dirId: bigint, name: string, victim:
   }
   if (victim.upper) steps.push({ from: upperName, to: tmpPath(ctx, 'unlink') });
   const nlinkNow = victim.nlink ?? attr?.nlink ?? 1;
-  if (remaining === 0 && (victim.upper || victim.indexed || nlinkNow <= 1)) {
+  // A lower or indexed object may have visible names no row records yet (not looked up): it lives
+  // on while its count says so, and a lookup of such a name finds it (and its index copy) again.
+  if (remaining === 0 && (victim.upper || nlinkNow <= 1)) {
     store.deleteNode(victim.id);
     if (victim.indexed) steps.push({ from: join(ctx.layers.indexDir, String(victim.id)), to: tmpPath(ctx, 'unlink') });
   } else if (victim.indexed || !victim.upper) {

@@ -1,6 +1,8 @@
 /** Render benchmark rows as a Markdown table. */
 
-import type { Row } from './suite.js';
+import type { Columns, Row } from './suite.js';
+
+const COPY_COLUMNS: Columns = { reference: 'Buffer.copy of the same bytes', ratio: 'Cost vs copy' };
 
 function fmt(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '';
@@ -9,9 +11,9 @@ function fmt(n: number | undefined): string {
   return n.toPrecision(2);
 }
 
-export function markdownTable(rows: readonly Row[]): string {
+export function markdownTable(rows: readonly Row[], columns: Columns = COPY_COLUMNS): string {
   const lines = [
-    '| Benchmark | Result | Unit | Buffer.copy of the same bytes | Cost vs copy | Note |',
+    `| Benchmark | Result | Unit | ${columns.reference} | ${columns.ratio} | Note |`,
     '| --- | ---: | --- | ---: | ---: | --- |',
   ];
   for (const r of rows) {

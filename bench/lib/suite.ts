@@ -16,11 +16,11 @@ export interface Row {
   /** Throughput of the operation, in `unit`. */
   result: number;
   unit: string;
-  /** The same bytes moved by a plain Buffer.copy in the same run, in `unit`. */
+  /** The suite's reference measured in the same run (protocol: a Buffer.copy of the same bytes), in `unit`. */
   reference?: number;
   /**
-   * Cost of the operation relative to the reference: reference / result. 1 = as cheap as the copy,
-   * 2 = twice its cost, below 1 = cheaper (nothing is copied).
+   * Cost of the operation relative to the reference (for throughputs reference / result, for
+   * durations result / reference). 1 = as cheap as the reference, 2 = twice its cost.
    */
   costVsCopy?: number;
   note?: string;
@@ -36,7 +36,14 @@ export interface SuiteReport {
   failure?: string;
 }
 
+/** Titles of the reference and ratio columns (default: the Buffer.copy reference of the protocol suite). */
+export interface Columns {
+  reference: string;
+  ratio: string;
+}
+
 export interface BenchSuite {
   name: string;
+  columns?: Columns;
   run(opts: BenchOptions): Promise<Row[] | SuiteReport>;
 }

@@ -1,8 +1,9 @@
 import t from 'tap';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, linkSync, symlinkSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, linkSync, symlinkSync, existsSync, statSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Union, UnionError, type UnionFs } from '../../union-core/index.js';
+import { walk, listNames as list } from './lib/union-fixture.js';
 
 const root = { uid: 0, gid: 0, groups: [] };
 
@@ -19,23 +20,6 @@ function layers() {
   writeFileSync(join(lower, '.wh.hidden'), '');
   for (const d of ['upper', 'work']) mkdirSync(join(base, d));
   return { base, lower, upper: join(base, 'upper'), work: join(base, 'work') };
-}
-
-async function walk(u: UnionFs, path: string): Promise<bigint> {
-  let id = u.rootId;
-  for (const part of path.split('/').filter(Boolean)) id = (await u.lookup(id, part, root)).fileid;
-  return id;
-}
-
-async function list(u: UnionFs, dir: bigint, page = 2): Promise<string[]> {
-  const names: string[] = [];
-  let cookie = 0n;
-  for (;;) {
-    const r = await u.readdir(dir, cookie, page, { withAttrs: false }, root);
-    for (const e of r.entries) names.push(e.name);
-    if (r.eof) return names;
-    cookie = r.entries[r.entries.length - 1].cookie;
-  }
 }
 
 async function readAll(u: UnionFs, id: bigint): Promise<string> {
@@ -148,4 +132,33 @@ t.test('open refuses bad layer setups', async (t) => {
   await u.close();
   mkdirSync(join(l.base, 'other'));
   await t.rejects(Union.open({ lowers: [join(l.base, 'other')], upper: l.upper, work: l.work }), /different union/);
+});
+
+t.test('regression: a middle layer ends the merge below it (a lower dir under a file in layer 1 stayed visible)', async (t) => {
+  // layer 0: /a/b/   layer 1: /a (file)   layer 2: /a/b/secret
+  // overlayfs: /a merges layer 0 only, so /a/b is layer 0's empty directory.
+  const base = mkdtempSync(join(tmpdir(), 'ft-middle-'));
+  const lowers = ['l0', 'l1', 'l2'].map((d) => join(base, d));
+  mkdirSync(join(lowers[0], 'a/b'), { recursive: true });
+  mkdirSync(lowers[1]);
+  writeFileSync(join(lowers[1], 'a'), 'file');
+  mkdirSync(join(lowers[2], 'a/b'), { recursive: true });
+  writeFileSync(join(lowers[2], 'a/b/secret'), 'hidden');
+  for (const d of ['upper', 'work']) mkdirSync(join(base, d));
+  const u = await Union.open({ lowers, upper: join(base, 'upper'), work: join(base, 'work') });
+  const b = await walk(u, 'a/b');
+  t.same(await list(u, b), []);
+  await t.rejects(u.lookup(b, 'secret', root), { code: 'ENOENT' });
+  await u.close();
+});
+
+t.test('a lower object replaced underneath is answered EIO once its stat is taken again', async (t) => {
+  const l = layers();
+  const u = await Union.open({ lowers: [l.lower], upper: l.upper, work: l.work, lowerStatTtlMs: 0 });
+  const id = await walk(u, 'a.txt');
+  // Written beside it first, so the new file cannot reuse the old inode number.
+  writeFileSync(join(l.base, 'new.txt'), 'another inode');
+  renameSync(join(l.base, 'new.txt'), join(l.lower, 'a.txt'));
+  await t.rejects(u.getattr(id), { code: 'EIO' });
+  await u.close();
 });

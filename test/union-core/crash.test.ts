@@ -138,12 +138,6 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
     const fresh = lines.filter((l) => !reported.has(l));
     for (const l of lines) reported.add(l);
     if (fresh.length === 0) return;
-    if (fresh.every((l) => l.includes('nlink'))) {
-      // Known engine gap (see differential.test.ts): reported, not counted.
-      t.fail(headline, { diagnostic: false, todo: 'lower hard-link counts include shadowed names' });
-      for (const l of fresh.slice(0, 5)) t.comment(`  ${l}`);
-      return;
-    }
     failure(headline);
     for (const l of fresh.slice(0, 20)) t.comment(`  ${l}`);
   };
@@ -193,14 +187,7 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
         const key = typeof outcome === 'string' ? outcome : 'neither';
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
         if (typeof outcome !== 'string') {
-          const headline = `${where}: in-flight ${formatOp(log.inFlight)} left a state that is neither before nor after it`;
-          // Equal to one side but for the known link-count gap (see failOnNew): reported as todo.
-          const sides = ['vs before', 'vs after'].map((p) => outcome.neither.filter((d) => d.startsWith(p)));
-          if (sides.some((lines) => lines.length > 0 && lines.every((l) => l.includes('nlink')))) {
-            t.fail(headline, { diagnostic: false, todo: 'lower hard-link counts include shadowed names' });
-          } else {
-            failure(headline);
-          }
+          failure(`${where}: in-flight ${formatOp(log.inFlight)} left a state that is neither before nor after it`);
           for (const d of outcome.neither.slice(0, 20)) t.comment(`  ${d}`);
         }
         if (outcome !== 'not applied' && outcome !== 'applied') await resync(u);

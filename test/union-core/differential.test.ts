@@ -16,8 +16,9 @@
  * |                                  |                 | lower dir); union-core is free to count subdirectories                                |
  * | nlink of non-directories         | checked against | verified: overlayfs reports the lower inode's count, which includes names hidden by a |
  * |                                  | visible names,  | whiteout or shadowed by a higher layer (seed 1, initial tree: hb37 shows nlink 3 with |
- * |                                  | not overlayfs   | 2 names visible). union-core must report the names one can see: per step against the |
- * |                                  |                 | generator's model, on whole-tree compares against the snapshot's hard-link groups     |
+ * |                                  | not overlayfs   | 2 names visible). union-core reports the names one can see (union-core/lower-links.ts)|
+ * |                                  |                 | and is checked so: per step against the generator's model, on whole-tree compares    |
+ * |                                  |                 | against the snapshot's hard-link groups. Any nlink difference fails the test         |
  * | size of directories              | not compared    | the backing file system's block size, not a union property                            |
  * | `used` (blocks)                  | not compared    | allocation detail                                                                     |
  * | readdir order                    | sorted first    | order is per implementation; duplicates are kept and reported                        |
@@ -87,10 +88,7 @@ function reportTo(t: Test, report: DifferentialReport, opts: DifferentialOptions
   if (report.modelDrift > 0) t.comment(`generator model drifted on ${report.modelDrift} ops (resynced at full compares)`);
   for (const m of report.mismatches) {
     const [head, ...details] = formatMismatch(opts.seed, m).split('\n');
-    // Known engine gap, tracked in the issue notes: link counts of lower hard links include names
-    // shadowed by a higher layer. Reported as todo until union-core keeps an index of lower links.
-    const onlyLinkCounts = m.differences.length > 0 && m.differences.every((d) => d.field.includes('nlink'));
-    t.fail(head, { diagnostic: false, ...(onlyLinkCounts ? { todo: 'lower hard-link counts include shadowed names' } : {}) });
+    t.fail(head, { diagnostic: false });
     for (const line of details) t.comment(line);
   }
   if (report.mismatches.length === 0 && report.repeats === 0) t.pass(`no differences over ${report.opsRun} ops`);

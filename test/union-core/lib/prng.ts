@@ -38,6 +38,15 @@ export class Prng {
     return items[Math.floor(this.float() * items.length)];
   }
 
+  /** Shuffle `items` in place (Fisher–Yates) and return it. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(0, i);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+
   /** Pick a key with probability proportional to its weight. */
   weighted<K extends string>(weights: Readonly<Record<K, number>>): K {
     const entries = Object.entries(weights) as [K, number][];

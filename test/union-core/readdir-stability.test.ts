@@ -1,0 +1,175 @@
+/**
+ * Readdir cookie stability of union-core under change (RFC 1813 READDIR/READDIRPLUS resumes at a
+ * cookie the server issued; a Linux client lists big directories in many such calls).
+ *
+ * Fixture: one merged directory `big` of 20,000 entries (entries names once each):
+ *   lower0/big:  l0-00000 .. l0-06999, both-00000 .. both-00999 (shadow lower1's)
+ *   lower1/big:  l1-00000 .. l1-06999, both-00000 .. both-00999
+ *   upper/big:   up-00000 .. up-04999 put there by hand (adopted at first listing), and
+ *                l1-00000 .. l1-00099 (shadow lower1's)
+ * Guarantees checked for a listing in pages of 37 while entries are created and removed:
+ *   every entry that exists for the whole listing appears exactly once; no name twice; no name
+ *   removed before the listing started; nothing that never existed; cookies only grow.
+ */
+import t, { type Test } from 'tap';
+import { closeSync, linkSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Union, type DirEntry, type UnionFs, type UnionOptions } from '../../union-core/index.js';
+import { Prng } from './lib/prng.js';
+import { ROOT, listEntries, scratchLayers, walk } from './lib/union-fixture.js';
+
+const PAGE = 37;
+const name = (prefix: string, i: number) => `${prefix}-${String(i).padStart(5, '0')}`;
+const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => name(prefix, i));
+
+function touchAll(dir: string, names: string[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const n of names) closeSync(openSync(join(dir, n), 'w'));
+}
+
+function bigFixture(t: Test): { layout: UnionOptions; initial: string[] } {
+  const layout = scratchLayers(t, 2, 'ft-readdir-');
+  touchAll(join(layout.lowers[0], 'big'), [...range('l0', 7000), ...range('both', 1000)]);
+  touchAll(join(layout.lowers[1], 'big'), [...range('l1', 7000), ...range('both', 1000)]);
+  touchAll(join(layout.upper, 'big'), [...range('up', 5000), ...range('l1', 100)]);
+  const initial = [...range('l0', 7000), ...range('l1', 7000), ...range('both', 1000), ...range('up', 5000)];
+  return { layout, initial };
+}
+
+/** What happened to the directory around one listing. */
+class Changes {
+  readonly removedBefore = new Set<string>();
+  readonly removedDuring = new Set<string>();
+  readonly createdDuring = new Set<string>();
+  private created = 0;
+
+  constructor(
+    private readonly rng: Prng,
+    /** Initial names not removed yet, in random order. */
+    private readonly removable: string[],
+  ) {}
+
+  async removeBefore(u: UnionFs, dir: bigint, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const victim = this.removable.pop()!;
+      await u.remove(dir, victim, ROOT);
+      this.removedBefore.add(victim);
+    }
+  }
+
+  /** One random change while the listing runs: create a name, remove an initial one, or remove a new one. */
+  async step(u: UnionFs, dir: bigint): Promise<void> {
+    const what = this.rng.weighted({ create: 4, removeInitial: 3, removeNew: 2 });
+    const mine = [...this.createdDuring].filter((n) => !this.removedDuring.has(n));
+    if (what === 'create' || (what === 'removeNew' && mine.length === 0)) {
+      const n = name('new', this.created++);
+      this.createdDuring.add(n);
+      await u.create(dir, n, { mode: 'guarded', attrs: { mode: 0o644 } }, ROOT);
+    } else {
+      const victim = what === 'removeInitial' ? this.removable.pop()! : this.rng.pick(mine);
+      this.removedDuring.add(victim);
+      await u.remove(dir, victim, ROOT);
+    }
+  }
+
+  /** Check one complete listing against the guarantees. */
+  verify(t: Test, initial: string[], listed: DirEntry[]): void {
+    const counts = new Map<string, number>();
+    for (const e of listed) counts.set(e.name, (counts.get(e.name) ?? 0) + 1);
+    t.same([...counts].filter(([, n]) => n > 1).map(([k]) => k), [], 'no name listed twice');
+    const stable = initial.filter((n) => !this.removedBefore.has(n) && !this.removedDuring.has(n));
+    t.same(stable.filter((n) => !counts.has(n)), [], `all ${stable.length} entries present throughout are listed`);
+    t.same([...this.removedBefore].filter((n) => counts.has(n)), [], 'no name removed before the listing');
+    const known = new Set([...initial, ...this.createdDuring]);
+    t.same([...counts.keys()].filter((n) => !known.has(n)), [], 'nothing that never existed');
+    t.ok(listed.every((e, i) => i === 0 || e.cookie > listed[i - 1].cookie), 'cookies only grow');
+  }
+}
+
+t.test('a 20,000-entry merged directory listed in pages while entries come and go', async (t) => {
+  const { layout, initial } = bigFixture(t);
+  const rng = new Prng(3);
+  const u = await Union.open(layout);
+  t.teardown(() => u.close());
+  const dir = await walk(u, 'big');
+  const changes = new Changes(rng.fork('changes'), rng.fork('order').shuffle([...initial]));
+  await changes.removeBefore(u, dir, 200);
+
+  let listing = true;
+  let steps = 0;
+  const mutator = (async () => {
+    while (listing) {
+      await changes.step(u, dir);
+      steps++;
+    }
+  })();
+  const listed: DirEntry[] = [];
+  let cookie = 0n;
+  for (;;) {
+    const r = await u.readdir(dir, cookie, PAGE, { withAttrs: true }, ROOT);
+    listed.push(...r.entries);
+    if (r.eof) break;
+    cookie = r.entries[r.entries.length - 1].cookie;
+    // Give the mutator a turn between pages, as a client's think time would.
+    if (listed.length % (PAGE * 4) === 0) await new Promise((r) => setTimeout(r, 1));
+  }
+  listing = false;
+  await mutator;
+  t.ok(steps >= 50, `the directory changed during the listing (${steps} changes)`);
+  changes.verify(t, initial, listed);
+  t.same(await u.check(), [], 'check() finds nothing');
+});
+
+t.test('a listing resumes at its cookie across close and reopen of the union', async (t) => {
+  const { layout, initial } = bigFixture(t);
+  const rng = new Prng(4);
+  let u = await Union.open(layout);
+  const dir = await walk(u, 'big');
+  const changes = new Changes(rng.fork('changes'), rng.fork('order').shuffle([...initial]));
+  await changes.removeBefore(u, dir, 100);
+  const listed: DirEntry[] = [];
+  let cookie = 0n;
+  let reopens = 0;
+  for (let page = 1; ; page++) {
+    const r = await u.readdir(dir, cookie, PAGE, { withAttrs: false }, ROOT);
+    listed.push(...r.entries);
+    if (r.eof) break;
+    cookie = r.entries[r.entries.length - 1].cookie;
+    await changes.step(u, dir);
+    if (page % 50 === 0) {
+      // A server restart between two READDIR calls: the client resumes with the cookie it has.
+      await u.close();
+      u = await Union.open(layout);
+      reopens++;
+    }
+  }
+  t.ok(reopens >= 5, `reopened ${reopens} times during the listing`);
+  changes.verify(t, initial, listed);
+  t.same(await u.check(), [], 'check() finds nothing');
+  await u.close();
+});
+
+t.test('a directory with hard links lists every name: cookies are not fileids', async (t) => {
+  // lower1/hl: f, f1..f9 (one inode)   lower0/hl: g, g1..g3 (one inode)   then link() adds n1, n2 to f
+  const layout = scratchLayers(t, 2, 'ft-hardlinks-');
+  const [l0, l1] = layout.lowers.map((l) => join(l, 'hl'));
+  for (const d of [l0, l1]) mkdirSync(d);
+  writeFileSync(join(l1, 'f'), 'f');
+  for (let i = 1; i <= 9; i++) linkSync(join(l1, 'f'), join(l1, `f${i}`));
+  writeFileSync(join(l0, 'g'), 'g');
+  for (let i = 1; i <= 3; i++) linkSync(join(l0, 'g'), join(l0, `g${i}`));
+  const u = await Union.open(layout);
+  t.teardown(() => u.close());
+  const dir = await walk(u, 'hl');
+  const f = await walk(u, 'hl/f');
+  for (const n of ['n1', 'n2']) await u.link(f, dir, n, ROOT);
+  const expected = ['f', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', 'g', 'g1', 'g2', 'g3', 'n1', 'n2'];
+  for (const page of [1, 3, 100]) {
+    const entries = await listEntries(u, dir, page, true);
+    const names = entries.map((e) => e.name).sort();
+    t.same(names, expected, `page ${page}: every name`);
+    t.equal(new Set(entries.map((e) => e.cookie)).size, entries.length, `page ${page}: one cookie per name`);
+    t.equal(new Set(entries.map((e) => e.fileid)).size, 2, `page ${page}: two objects`);
+    t.ok(entries.every((e) => e.attr?.fileid === e.fileid && e.attr.nlink === (e.name.startsWith('g') ? 4 : 12)), `page ${page}: attrs agree`);
+  }
+});
