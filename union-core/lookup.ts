@@ -7,8 +7,11 @@
  *   directory only below                           -> a row from an earlier lookup, else search the
  *                                                      lower directories top-down (one lstat per
  *                                                      layer on a hit), honouring image whiteouts
- * A lower object found for the first time gets its computed id and an entry row, durable before
- * the answer, so the handle a client receives always resolves after a restart.
+ * A lower object found for the first time gets its computed id and an entry row, committed before
+ * the answer (so its handle resolves after a server restart or kill) and on stable storage within
+ * LAZY_SYNC_MS (store.durableSoon): an fsync per newly seen lower name would make a first walk
+ * down a deep lower tree cost an fsync per component. A power cut inside that window can lose
+ * only the record of names that are still in the lowers.
  */
 
 import type { BigIntStats } from 'node:fs';
@@ -76,7 +79,7 @@ export async function findChild(ctx: UnionContext, dirId: bigint, name: string):
   if (!found) fail('ENOENT');
   const node = ctx.store.transaction(() => recordLowerEntry(ctx, dirId, name, found.layer, found.st));
   if (!node.upper && !node.indexed) rememberLowerStat(ctx, node.id, found.st);
-  await ctx.store.durable();
+  ctx.store.durableSoon();
   return node;
 }
 

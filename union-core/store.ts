@@ -125,6 +125,9 @@ export function blankNode(id: bigint, kind: NodeType): NodeRow {
 /** Bound on cached node rows; beyond it the cache starts over (rows are cheap to reload). */
 const NODE_CACHE_MAX = 200_000;
 
+/** Longest a lazily synced commit (durableSoon) stays only in the page cache. */
+const LAZY_SYNC_MS = 200;
+
 export class MetadataStore {
   private readonly db: Database.Database;
   private readonly nodeCache = new Map<bigint, NodeRow>();
@@ -134,11 +137,21 @@ export class MetadataStore {
   private writeGen = 0;
   private syncedGen = 0;
   private syncing: Promise<void> | null = null;
+  private lazySync: NodeJS.Timeout | null = null;
 
   constructor(readonly path: string) {
-    this.db = new Database(path);
+    // A short busy timeout: the only other holder of this lock is another process serving the
+    // same union, and waiting for it is pointless.
+    this.db = new Database(path, { timeout: 100 });
     this.db.defaultSafeIntegers(true);
+    // One process per work directory: two servers (or a server and `fsck`) over one union would
+    // each replay the journal and empty work/tmp under the other. EXCLUSIVE locking mode holds the
+    // database's file lock from the first write until close, and the kernel drops it when the
+    // process dies, so a killed server never leaves a stale lock. Set before WAL mode, it also
+    // keeps the WAL index in process memory (no -shm file).
+    this.db.pragma('locking_mode = EXCLUSIVE');
     this.db.pragma('journal_mode = WAL');
+    this.db.exec('BEGIN EXCLUSIVE; COMMIT');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = OFF');
     this.db.exec(`
@@ -355,6 +368,21 @@ export class MetadataStore {
     }
   }
 
+  /**
+   * Make what is committed durable within LAZY_SYNC_MS, without waiting: for rows that only
+   * record what the lowers already say (a lower object's id and name). Losing them in a power
+   * cut costs a re-lookup, never data; any later durable() covers them anyway (the WAL is
+   * sequential), so no change that depends on them can become durable without them.
+   */
+  durableSoon(): void {
+    if (this.lazySync || this.syncedGen >= this.writeGen) return;
+    this.lazySync = setTimeout(() => {
+      this.lazySync = null;
+      this.durable().catch(() => undefined); // a failing fsync fails the next durable() caller
+    }, LAZY_SYNC_MS);
+    this.lazySync.unref();
+  }
+
   private syncWal(): Promise<void> {
     const target = this.writeGen;
     if (this.walFd === null) this.walFd = openSync(`${this.path}-wal`, 'r');
@@ -369,6 +397,8 @@ export class MetadataStore {
   }
 
   close(): void {
+    if (this.lazySync) clearTimeout(this.lazySync);
+    this.lazySync = null;
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
     this.db.pragma('wal_checkpoint(TRUNCATE)');

@@ -54,6 +54,9 @@ export class Union implements UnionFs {
     try {
       store = new MetadataStore(layers.storePath);
     } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new UnionError('EINVAL', `work directory ${opts.work} is in use by another fallthru process`);
+      }
       throw new UnionError('EIO', `cannot open the metadata store in ${opts.work}: ${String(e)}`);
     }
     const signature = JSON.stringify({ lowers: layers.lowers, upper: layers.upper });

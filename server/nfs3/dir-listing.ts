@@ -10,6 +10,7 @@
  * directory.
  */
 
+import { Nfsstat3, type Fattr3 } from '../../protocol/nfs3/index.js';
 import type { Attr } from '../../union-core/index.js';
 import type { Target } from './service.js';
 
@@ -59,4 +60,27 @@ async function dotdot(dir: Target, self: Attr, withAttrs: boolean): Promise<Offe
 /** How many entries could fit in `bytes`, capped so one call never asks the union for too many. */
 export function entryLimit(bytes: number, minEntryBytes: number): number {
   return Math.max(1, Math.min(Math.ceil(bytes / minEntryBytes) + 1, 16384));
+}
+
+/**
+ * The reply of READDIR/READDIRPLUS from a listing: entries while `fits` accepts them (the budget
+ * refuses every entry after its first refusal, so cookies stay contiguous), TOOSMALL when not one
+ * did, eof only when every offered entry went out and the listing reached the end.
+ */
+export function fillReply<E>(
+  listing: Listing,
+  dirAttributes: Fattr3,
+  toEntry: (e: OfferedEntry) => E,
+  fits: (e: E) => boolean,
+  tooSmall: () => boolean,
+) {
+  const entries: E[] = [];
+  for (const offered of listing.entries) {
+    const entry = toEntry(offered);
+    if (!fits(entry)) break;
+    entries.push(entry);
+  }
+  if (tooSmall()) return { status: Nfsstat3.NFS3ERR_TOOSMALL as const, dirAttributes };
+  const eof = entries.length === listing.entries.length && listing.eof;
+  return { status: Nfsstat3.NFS3_OK as const, dirAttributes, cookieverf: COOKIEVERF, entries, eof };
 }

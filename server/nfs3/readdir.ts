@@ -3,9 +3,9 @@
  * TOOSMALL when not even one entry fits. See dir-listing.ts for cookies.
  */
 
-import { DirlistBudget, Nfsstat3, type Entry3, type Readdir3Args, type Readdir3Res } from '../../protocol/nfs3/index.js';
+import { DirlistBudget, type Entry3, type Readdir3Args, type Readdir3Res } from '../../protocol/nfs3/index.js';
 import type { CallContext } from '../../protocol/rpc/index.js';
-import { COOKIEVERF, entryLimit, listFrom, MIN_ENTRY3_BYTES } from './dir-listing.js';
+import { entryLimit, fillReply, listFrom, MIN_ENTRY3_BYTES } from './dir-listing.js';
 import type { Nfs3Service, Target } from './service.js';
 
 export async function readdir(args: Readdir3Args, ctx: CallContext, nfs: Nfs3Service): Promise<Readdir3Res> {
@@ -15,15 +15,13 @@ export async function readdir(args: Readdir3Args, ctx: CallContext, nfs: Nfs3Ser
     const listing = await listFrom(dir, args.cookie, entryLimit(args.count, MIN_ENTRY3_BYTES), false);
     const dirAttributes = nfs.fattr(dir, listing.dirAttr);
     const budget = DirlistBudget.forReaddir(args.count, dirAttributes);
-    const entries: Entry3[] = [];
-    for (const e of listing.entries) {
-      const entry: Entry3 = { fileid: e.fileid, name: e.name, cookie: e.cookie };
-      if (!budget.addEntry3(entry)) break;
-      entries.push(entry);
-    }
-    if (budget.tooSmall) return { status: Nfsstat3.NFS3ERR_TOOSMALL, dirAttributes };
-    const eof = entries.length === listing.entries.length && listing.eof;
-    return { status: Nfsstat3.NFS3_OK, dirAttributes, cookieverf: COOKIEVERF, entries, eof };
+    return fillReply(
+      listing,
+      dirAttributes,
+      (e): Entry3 => ({ fileid: e.fileid, name: e.name, cookie: e.cookie }),
+      (e) => budget.addEntry3(e),
+      () => budget.tooSmall,
+    );
   } catch (e) {
     return { status: nfs.fail(e, ctx, 'READDIR'), dirAttributes: await nfs.postOp(dir) };
   }

@@ -4,9 +4,9 @@
  * hint) the name/cookie bytes; TOOSMALL when not even one entry fits.
  */
 
-import { Access3, DirlistBudget, Nfsstat3, type Entryplus3, type Readdirplus3Args, type Readdirplus3Res } from '../../protocol/nfs3/index.js';
+import { Access3, DirlistBudget, type Entryplus3, type Readdirplus3Args, type Readdirplus3Res } from '../../protocol/nfs3/index.js';
 import type { CallContext } from '../../protocol/rpc/index.js';
-import { COOKIEVERF, entryLimit, listFrom, MIN_ENTRY3_BYTES } from './dir-listing.js';
+import { entryLimit, fillReply, listFrom, MIN_ENTRY3_BYTES } from './dir-listing.js';
 import type { Nfs3Service, Target } from './service.js';
 
 /** Smallest entryplus3: entry3 plus attributes (4+84) and a handle (4+4+32). */
@@ -24,21 +24,20 @@ export async function readdirplus(args: Readdirplus3Args, ctx: CallContext, nfs:
     const listing = await listFrom(dir, args.cookie, limit, (granted & Access3.LOOKUP) !== 0);
     const dirAttributes = nfs.fattr(dir, listing.dirAttr);
     const budget = DirlistBudget.forReaddirplus(args.maxcount, args.dircount, dirAttributes);
-    const entries: Entryplus3[] = [];
-    for (const e of listing.entries) {
-      const entry: Entryplus3 = {
+    const target = dir;
+    return fillReply(
+      listing,
+      dirAttributes,
+      (e): Entryplus3 => ({
         fileid: e.fileid,
         name: e.name,
         cookie: e.cookie,
-        nameAttributes: e.attr && nfs.fattr(dir, e.attr),
-        nameHandle: e.attr && dir.exp.handleOf(e.fileid),
-      };
-      if (!budget.addEntryplus3(entry)) break;
-      entries.push(entry);
-    }
-    if (budget.tooSmall) return { status: Nfsstat3.NFS3ERR_TOOSMALL, dirAttributes };
-    const eof = entries.length === listing.entries.length && listing.eof;
-    return { status: Nfsstat3.NFS3_OK, dirAttributes, cookieverf: COOKIEVERF, entries, eof };
+        nameAttributes: e.attr && nfs.fattr(target, e.attr),
+        nameHandle: e.attr && target.exp.handleOf(e.fileid),
+      }),
+      (e) => budget.addEntryplus3(e),
+      () => budget.tooSmall,
+    );
   } catch (e) {
     return { status: nfs.fail(e, ctx, 'READDIRPLUS'), dirAttributes: await nfs.postOp(dir) };
   }
