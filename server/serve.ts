@@ -96,7 +96,9 @@ async function openExports(config: ServerConfig, log: Logger): Promise<ServedExp
       try {
         opened.push(await ServedExport.open(exp, unionLog));
       } catch (e) {
-        throw new ServerStartError(`export ${exp.path}: ${e instanceof Error ? e.message : String(e)}`);
+        // union-core messages start with their errno code ("EINVAL: ..."): the user needs the words.
+        const why = e instanceof Error ? e.message.replace(/^E[A-Z]+: /, '') : String(e);
+        throw new ServerStartError(`export ${exp.path}: ${why}`);
       }
     }
     return opened;

@@ -21,8 +21,8 @@ const [lower, upper, work] = ['lower', 'upper', 'work'].map((d) => join(root, d)
 await Promise.all([mkdir(lower), mkdir(upper), mkdir(work)]);
 await writeFile(join(lower, 'hello.txt'), 'hello\n');
 
-function serve(extra: string[]) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--lower', lower, '--upper', upper, '--work', work, '--portmap', 'none', ...extra], {
+function serve(extra: string[], dirs = { upper, work }) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--lower', lower, '--upper', dirs.upper, '--work', dirs.work, '--portmap', 'none', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -50,7 +50,13 @@ t.test('serves, then exits 0 on SIGTERM', async (t) => {
   const r = await c.call(Nfs3Proc.LOOKUP, { dir: rootFh, name: 'hello.txt' });
   t.equal(r.status, Nfsstat3.NFS3_OK);
 
-  const busy = serve(['--nfs-port', String(ports.nfsPort), '--mount-port', '0']);
+  const sameUnion = serve(['--nfs-port', '0', '--mount-port', '0']);
+  t.equal(await sameUnion.exited, 1, 'a second server over the same union is refused');
+  t.match(sameUnion.output().stderr.trim().split('\n').at(-1), /^fallthru: export \/union: .*in use by another fallthru process/);
+
+  const other = { upper: join(root, 'upper2'), work: join(root, 'work2') };
+  await Promise.all([mkdir(other.upper), mkdir(other.work)]);
+  const busy = serve(['--nfs-port', String(ports.nfsPort), '--mount-port', '0'], other);
   t.equal(await busy.exited, 1, 'a busy port is a runtime failure');
   t.match(busy.output().stderr.trim().split('\n').at(-1), /^fallthru: --nfs-port \d+: .*already in use/);
 
