@@ -27,6 +27,8 @@ t.test('two guests, two exports over one lower, and one shared export', { skip: 
   for (const name of ['shared.txt', 'gone-in-a.txt', 'gone-in-b.txt', 'dir/lower.txt', 'copy-up.txt']) {
     await writeFile(join(lower, name), `lower ${name}\n`);
   }
+  await mkdir(join(lower, 'race'));
+  for (let i = 0; i < 16; i++) await writeFile(join(lower, `race/f${i}`), '.'.repeat(4 * 4096));
   const lowerBefore = await treeSnapshot(lower);
 
   const server = await startServer(serverConfigOf([exportOf('/a', a), exportOf('/b', b)]));
@@ -59,12 +61,12 @@ t.test('two guests, two exports over one lower, and one shared export', { skip: 
     const [seenByAlpha, seenByBeta] = await Promise.all([change(alpha, 'a'), change(beta, 'b')]);
     t.equal(
       seenByAlpha,
-      'copy-up.txt dir gone-in-b.txt only-a shared.txt \nlower.txt new-in-a.txt \n300\nwritten through /a\n',
+      'copy-up.txt dir gone-in-b.txt only-a race shared.txt \nlower.txt new-in-a.txt \n300\nwritten through /a\n',
       'alpha sees its changes and none of beta\'s',
     );
     t.equal(
       seenByBeta,
-      'copy-up.txt dir gone-in-a.txt only-b shared.txt \nlower.txt new-in-b.txt \n300\nwritten through /b\n',
+      'copy-up.txt dir gone-in-a.txt only-b race shared.txt \nlower.txt new-in-b.txt \n300\nwritten through /b\n',
       'beta sees its changes and none of alpha\'s',
     );
     t.equal(await readFile(join(a.upper, 'shared.txt'), 'utf8'), 'written through /a\n');
@@ -114,6 +116,26 @@ t.test('two guests, two exports over one lower, and one shared export', { skip: 
     t.equal(await sh(beta, 'cat /mnt/a/dir/sub/file'), 'deep\n', 'new directory and file seen');
     await sh(beta, 'rm -r /mnt/a/dir/sub');
     t.equal(await sh(alpha, '[ -e /mnt/a/dir/sub ] || echo gone'), 'gone\n', 'recursive remove seen');
+  });
+
+  t.test('both guests write different blocks of the same lower files at once (racing copy-ups)', async (t) => {
+    // Each guest patches its own 4 KiB block of 16 lower files, at the same moment: whichever
+    // copy-up wins, neither write may be lost.
+    const patch = (guest: Guest, letter: string, block: number): Promise<string> =>
+      sh(
+        guest,
+        `cd /mnt/a/race
+         for i in $(seq 0 15); do head -c 4096 /dev/zero | tr '\\0' ${letter} | dd of=f$i bs=4096 seek=${block} conv=notrunc,fsync 2>/dev/null & done
+         wait; echo done`,
+      );
+    t.same(await Promise.all([patch(alpha, 'A', 0), patch(beta, 'B', 2)]), ['done\n', 'done\n']);
+    for (let i = 0; i < 16; i++) {
+      const data = await readFile(join(a.upper, `race/f${i}`));
+      const blocks = [0, 1, 2, 3].map((k) => String.fromCharCode(data[k * 4096]) + String.fromCharCode(data[k * 4096 + 4095]));
+      t.same(blocks, ['AA', '..', 'BB', '..'], `race/f${i} has both writes on the upper`);
+    }
+    const sums = await Promise.all([alpha, beta].map((g) => sh(g, 'cat /mnt/a/race/f* | md5sum')));
+    t.equal(sums[0], sums[1], 'both guests read the same bytes');
   });
 
   t.test('the shared lower is unchanged', async (t) => {
