@@ -78,6 +78,18 @@ t.test('SIGKILL and restart of the server: no ESTALE, synced data intact', { ski
     t.test(`kill ${round} of ${KILLS}`, async (t) => {
       const content = `written and synced before kill ${round}\n`;
       await sh(`echo '${content.trim()}' > /mnt/a/b/c/d/before-${round}; sync`);
+      if (round === 3) {
+        // Handles whose paths changed before the kill: the lower directory holding a prober's
+        // working directory is renamed (a redirect), and a file held open by a reader is removed
+        // (the client renames it to .nfsXXXX, "silly rename", and keeps using its handle).
+        const silly = await sh(`echo 'held open across the kill' > /mnt/a/b/c/d/held
+          (exec 4< /mnt/a/b/c/d/held; while [ ! -e /tmp/go ]; do sleep 0.2; done; cat <&4 > /tmp/held.out 2> /tmp/held.err) < /dev/null > /dev/null 2>&1 &
+          sleep 1
+          rm /mnt/a/b/c/d/held
+          mv /mnt/x /mnt/x-renamed
+          ls -A /mnt/a/b/c/d | grep -c '^.nfs'`);
+        t.equal(silly, '1\n', 'the client silly-renamed the open file');
+      }
       let copy: Promise<unknown> | undefined;
       if (round === 2) {
         // Kill in the middle of a copy: unstable writes the dead server never committed must be
@@ -101,6 +113,11 @@ t.test('SIGKILL and restart of the server: no ESTALE, synced data intact', { ski
         cat after-${round}
         ls | grep -c .`);
       t.match(out, new RegExp(`^deep in the lower\n${content}after\n\\d+\n$`));
+      if (round === 3) {
+        const held = await sh(`touch /tmp/go; sleep 2; cat /tmp/held.out /tmp/held.err
+          cat /mnt/x-renamed/y/z/only-lower.txt`);
+        t.equal(held, 'held open across the kill\nnever copied up\n', 'the removed-but-open file and the renamed directory still work');
+      }
       t.comment(`kill ${round}: the guest went on ${Math.round(performance.now() - killedAt)} ms after the kill`);
       t.equal(await readFile(join(layers.upper, `a/b/c/d/before-${round}`), 'utf8'), content, 'synced file intact on the upper');
       if (round === 2) {
@@ -124,7 +141,7 @@ t.test('SIGKILL and restart of the server: no ESTALE, synced data intact', { ski
       cat /tmp/writer.err /tmp/probe-lower.err /tmp/probe-upper.err 2> /dev/null || true
       echo ---
       echo 3 > /proc/sys/vm/drop_caches
-      cd /mnt/x/y/z && cat only-lower.txt
+      cd /mnt/x-renamed/y/z && cat only-lower.txt
       cd /mnt/a/b/c/d/sub && cat ../lower.txt
       echo ---
       dmesg | grep -iE 'nfs|rpc' | grep -ivE 'registered|fs-cache|installing' || true`);
