@@ -1,9 +1,10 @@
 /**
  * The kernel NFSv3 client on the corners real workloads reach: permissions of a non-root user,
- * exclusive create, awkward names, 64-bit offsets, special files, rename corner cases, `rm -rf` of
+ * root squash, a read-only export, exclusive create, awkward names, 64-bit offsets, special files, rename corner cases, `rm -rf` of
  * a big merged directory while the listing changes under it, tree copies, and `df`.
  *
- * Layers: one lower with perm/ names/ tree/ big-dir/ (2,000 names) and ren/.
+ * Layers: one lower with perm/ names/ tree/ big-dir/ (2,000 names) and ren/, served three times
+ * with separate uppers: /union (no squash), /squashed (root squash), /ro (read-only).
  */
 
 import t from 'tap';
@@ -43,7 +44,18 @@ t.test('kernel client edge cases', { skip: unavailable }, async (t) => {
   await put('ren/full-target/keep.txt', 'keep\n');
   const lowerBefore = await treeSnapshot(lower);
 
-  const server = await startServer(serverConfigOf([exportOf('/union', layers)]));
+  // Two more exports of the same lower, each with its own upper and work: root squashed, and
+  // read-only.
+  const squashed = { lowers: [lower], upper: join(layers.root, 'upper-sq'), work: join(layers.root, 'work-sq') };
+  const readOnly = { lowers: [lower], upper: join(layers.root, 'upper-ro'), work: join(layers.root, 'work-ro') };
+  await Promise.all([squashed.upper, squashed.work, readOnly.upper, readOnly.work].map((dir) => mkdir(dir)));
+  const server = await startServer(
+    serverConfigOf([
+      exportOf('/union', layers),
+      exportOf('/squashed', squashed, { squash: 'root' }),
+      exportOf('/ro', readOnly, { readOnly: true }),
+    ]),
+  );
   t.teardown(() => server.close());
   const guest = await bootGuest({ name: 'edges' });
   t.teardown(() => guest.shutdown());
@@ -71,6 +83,40 @@ t.test('kernel client edge cases', { skip: unavailable }, async (t) => {
     );
     const created = await lstat(join(layers.upper, 'perm/open/by-user.txt'));
     t.same([created.uid, created.gid], [1000, 1000], 'the new file belongs to the user on the upper too');
+  });
+
+  // (busybox's `test -r/-w` decides from stat() and says yes to root, so it cannot show what the
+  // server's ACCESS answers; the kernel's own ACCESS call on open is what refuses here.)
+  t.test('root squash: the guest\'s root acts as nobody', async (t) => {
+    const ports = { port: server.nfsPort, mountPort: server.mountPort };
+    const r = await run(`${nfsMountCommand({ ...ports, exportPath: '/squashed', mountpoint: '/sq' })} || exit 1
+      cd /sq/perm
+      cat root-only.txt 2>&1 | sed 's/^.*: //'
+      { echo x >> readable.txt; } 2>&1 | sed 's/^.*: //'
+      echo mine > open/by-root.txt && stat -c '%u %g' open/by-root.txt
+      chown 0:0 open/by-root.txt 2>&1 | sed 's/^.*: //'
+      cd / && umount /sq`);
+    t.equal(
+      r.stdout,
+      'Permission denied\nPermission denied\n65534 65534\nOperation not permitted\n',
+    );
+    const created = await lstat(join(squashed.upper, 'perm/open/by-root.txt'));
+    t.same([created.uid, created.gid], [65534, 65534], 'owned by the anonymous ids on the upper');
+  });
+
+  t.test('read-only export: reads work, every change is refused', async (t) => {
+    const ports = { port: server.nfsPort, mountPort: server.mountPort };
+    const r = await run(`${nfsMountCommand({ ...ports, exportPath: '/ro', mountpoint: '/ro' })} || exit 1
+      cat /ro/perm/readable.txt
+      for op in 'echo x > /ro/new' 'echo x >> /ro/perm/readable.txt' 'mkdir /ro/d' 'rm /ro/names/plain.txt' 'mv /ro/tree /ro/t2' 'chmod 600 /ro/names/plain.txt' 'ln -s a /ro/l'; do
+        { sh -c "$op"; } 2>&1 | sed 's/^.*: //'
+      done
+      umount /ro`);
+    // Opening an existing file for writing fails in the client's ACCESS check, before any
+    // change is attempted: EACCES, exactly as against a read-only knfsd export (ACCESS has no
+    // ROFS status in RFC 1813; the server just leaves MODIFY and EXTEND out).
+    t.equal(r.stdout, `everyone reads\nRead-only file system\nPermission denied\n${'Read-only file system\n'.repeat(5)}`);
+    t.same(await readdir(readOnly.upper), [], 'nothing reached its upper');
   });
 
   t.test('exclusive create (O_EXCL): new file has a sane mtime, a second create fails', async (t) => {
