@@ -1,7 +1,8 @@
 /**
  * The kernel NFSv3 client on the corners real workloads reach: permissions of a non-root user,
- * root squash, a read-only export, exclusive create, awkward names, 64-bit offsets, special files, rename corner cases, `rm -rf` of
- * a big merged directory while the listing changes under it, tree copies, and `df`.
+ * root squash, a read-only export, exclusive create, awkward names, 64-bit offsets, special
+ * files, rename corner cases, `rm -rf` of a big merged directory while the listing changes under
+ * it, tree copies, and `df`.
  *
  * Layers: one lower with perm/ names/ tree/ big-dir/ (2,000 names) and ren/, served three times
  * with separate uppers: /union (no squash), /squashed (root squash), /ro (read-only).
