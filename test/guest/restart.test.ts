@@ -5,6 +5,8 @@
  *     every second through their working directory, i.e. through file handles taken before the
  *     kills;
  *   - a writer holds a file open (`exec 3>>log`) and appends a numbered line every second;
+ *   - a loop lists a 3,000-entry lower directory after dropping the guest's caches, over and
+ *     over, so kills land in the middle of READDIRPLUS sequences (cookies from before the kill);
  *   - before each kill the guest writes a file, closes it and syncs; one round kills the server in
  *     the middle of a 24 MiB copy.
  * Afterwards everything must go on with no "Stale file handle" anywhere: the waiting calls
@@ -25,6 +27,8 @@ const KILLS = 3;
 const DOWN_MS = 2000;
 const STALE = /stale file handle|ESTALE/i;
 const BIG_BYTES = 24 << 20;
+/** Entries of the lower directory a background loop lists (cold) again and again across kills. */
+const LISTED = 3000;
 
 /** Polls until the file has at least `bytes` bytes; returns the size seen. */
 async function waitForSize(path: string, bytes: number, timeoutMs = 120_000): Promise<number> {
@@ -45,6 +49,8 @@ t.test('SIGKILL and restart of the server: no ESTALE, synced data intact', { ski
   await mkdir(join(lower, 'x/y/z'), { recursive: true });
   await writeFile(join(lower, 'a/b/c/d/lower.txt'), 'deep in the lower\n');
   await writeFile(join(lower, 'x/y/z/only-lower.txt'), 'never copied up\n');
+  await mkdir(join(lower, 'many'));
+  for (let i = 0; i < LISTED; i++) await writeFile(join(lower, `many/entry-${i}`), '');
   const lowerBefore = await treeSnapshot(lower);
 
   const server = new ServerProcess(serverConfigOf([exportOf('/union', layers)]));
@@ -70,6 +76,7 @@ t.test('SIGKILL and restart of the server: no ESTALE, synced data intact', { ski
     echo $! > /tmp/probe-upper.pid
     (exec 3>> /mnt/a/b/c/d/log; i=0; while :; do i=$((i + 1)); echo "line $i" >&3 || echo "write $i failed" >> /tmp/writer.err; sleep 1; done) < /dev/null > /dev/null 2>> /tmp/writer.err &
     echo $! > /tmp/writer.pid
+    (while [ ! -e /tmp/stop-lister ]; do echo 3 > /proc/sys/vm/drop_caches; ls /mnt/many 2>> /tmp/lister.err | wc -l >> /tmp/lister.counts; done) < /dev/null > /dev/null 2>&1 &
     head -c ${BIG_BYTES} /dev/urandom > /tmp/big.src
     md5sum < /tmp/big.src | cut -d' ' -f1 > /tmp/big.md5
     sleep 2`);
@@ -136,9 +143,11 @@ t.test('SIGKILL and restart of the server: no ESTALE, synced data intact', { ski
   t.test('the long-running processes went on without errors', async (t) => {
     const out = await sh(`
       kill $(cat /tmp/writer.pid) $(cat /tmp/probe-lower.pid) $(cat /tmp/probe-upper.pid)
-      sleep 1
+      touch /tmp/stop-lister
+      sleep 3
+      sort /tmp/lister.counts | uniq -c | sed 's/^ *//' > /tmp/lister.summary
       sync
-      cat /tmp/writer.err /tmp/probe-lower.err /tmp/probe-upper.err 2> /dev/null || true
+      cat /tmp/writer.err /tmp/probe-lower.err /tmp/probe-upper.err /tmp/lister.err 2> /dev/null || true
       echo ---
       echo 3 > /proc/sys/vm/drop_caches
       cd /mnt/x-renamed/y/z && cat only-lower.txt
@@ -150,6 +159,10 @@ t.test('SIGKILL and restart of the server: no ESTALE, synced data intact', { ski
     t.equal(reads, 'never copied up\ndeep in the lower\n', 'the shells\' working directories still work');
     t.notMatch(kernel, /stale|fileid changed|readdir loop/i, `kernel log: ${kernel.trim() || '(nothing)'}`);
 
+    const summary = (await sh('cat /tmp/lister.summary')).trim().split('\n');
+    t.equal(summary.length, 1, `every cold listing across the kills had the same length: ${summary.join(', ')}`);
+    const [listings, entries] = summary[0].split(' ');
+    t.equal(entries, String(LISTED), `each of the ${listings} listings saw all ${LISTED} entries, once`);
     const log = await readFile(join(layers.upper, 'a/b/c/d/log'), 'utf8');
     const lines = log.split('\n').filter(Boolean);
     t.ok(lines.length >= 10, `the writer wrote ${lines.length} lines`);
