@@ -16,6 +16,11 @@ export interface UnionContext {
   log: LogFn;
   locks: KeyedLock;
   syncer: DirSyncer;
+  /**
+   * Namespace changes whose rows are committed but whose renames are not yet applied (journal.ts):
+   * meanwhile the rows are ahead of the upper tree. See awaitApplies.
+   */
+  applying: Set<Promise<void>>;
   /** Caches of derived paths; cleared whenever a directory moves or disappears. */
   cache: {
     rel: Map<bigint, string>;
@@ -47,6 +52,21 @@ export function clearPathCaches(ctx: UnionContext): void {
 }
 
 /**
+ * Waits until every namespace change committed so far has reached the upper tree; resolves false
+ * at once when none is in flight. For a reader that finds an object's backing file missing: a
+ * copy-up commits "this file is on the upper" before it renames the copy into place, a create
+ * before its file appears, a rename before the move, so the missing file may just be on its way.
+ * (Without this, a GETATTR racing a copy-up answered ESTALE.)
+ */
+export async function awaitApplies(ctx: UnionContext): Promise<boolean> {
+  if (ctx.applying.size === 0) return false;
+  await Promise.all(ctx.applying);
+  // Let the committing operation finish its own follow-up (clearPathCaches) before we look again.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return true;
+}
+
+/**
  * Serialises operations per key (a name in a directory, an object), so that two requests on the
  * same name cannot interleave their store commit and file-system steps, while operations on
  * different names run concurrently and share group commits.
@@ -63,6 +83,11 @@ export class KeyedLock {
     } finally {
       for (const r of releases.reverse()) r();
     }
+  }
+
+  /** Resolves once everything holding or queued for `key` at this moment has released it. */
+  async settled(key: string): Promise<void> {
+    await this.tails.get(key);
   }
 
   private async acquire(key: string): Promise<() => void> {

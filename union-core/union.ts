@@ -82,6 +82,7 @@ export class Union implements UnionFs {
       log: opts.log ?? noLog,
       locks: new KeyedLock(),
       syncer: new DirSyncer(),
+      applying: new Set(),
       cache: { rel: new Map(), lowerRel: new Map(), lowerDirs: new Map() },
     };
     await recoverJournal(ctx);
