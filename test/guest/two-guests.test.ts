@@ -120,12 +120,15 @@ t.test('two guests, two exports over one lower, and one shared export', { skip: 
 
   t.test('both guests write different blocks of the same lower files at once (racing copy-ups)', async (t) => {
     // Each guest patches its own 4 KiB block of 16 lower files, at the same moment: whichever
-    // copy-up wins, neither write may be lost.
+    // copy-up wins, neither write may be lost or fail. (This found the copy-up race fixed in
+    // union-core: a WRITE or GETATTR arriving while the copy was renamed into place got ESTALE.)
     const patch = (guest: Guest, letter: string, block: number): Promise<string> =>
       sh(
         guest,
         `cd /mnt/a/race
-         for i in $(seq 0 15); do head -c 4096 /dev/zero | tr '\\0' ${letter} | dd of=f$i bs=4096 seek=${block} conv=notrunc,fsync 2>/dev/null & done
+         for i in $(seq 0 15); do
+           (head -c 4096 /dev/zero | tr '\\0' ${letter} | dd of=f$i bs=4096 seek=${block} conv=notrunc,fsync 2> /tmp/dd$i.err || echo "f$i: $(tail -1 /tmp/dd$i.err)") &
+         done
          wait; echo done`,
       );
     t.same(await Promise.all([patch(alpha, 'A', 0), patch(beta, 'B', 2)]), ['done\n', 'done\n']);
