@@ -21,6 +21,8 @@ export interface UnionContext {
    * meanwhile the rows are ahead of the upper tree. See awaitApplies.
    */
   applying: Set<Promise<void>>;
+  /** Every operation holds it shared, a rename exclusive (union.ts). */
+  namespace: NamespaceLock;
   /** Caches of derived paths; cleared whenever a directory moves or disappears. */
   cache: {
     rel: Map<bigint, string>;
@@ -101,6 +103,46 @@ export class KeyedLock {
       release();
       if (this.tails.get(key) === tail) this.tails.delete(key);
     };
+  }
+}
+
+/**
+ * A rename moves the upper path of the renamed object and of everything below it, and each
+ * operation computes the paths it touches from the rows, before its own commit: a create in
+ * `a/` (target `upper/a/new`) racing `mv a b` renamed its file into a directory that was no longer
+ * there, and its journal intent could never be applied; a write or getattr of `a/f` opened a path
+ * the rows had already moved. So renames run alone: an exclusive holder waits until the running
+ * shared holders are done, and new shared holders wait behind it. Renames are rare next to reads
+ * and writes, so making them wait for the operations in flight costs little.
+ */
+export class NamespaceLock {
+  private sharedHolders = 0;
+  /** Set while an exclusive holder waits or runs. */
+  private exclusiveTurn: Promise<void> | undefined;
+  private wakeExclusive: (() => void) | undefined;
+
+  async shared<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.exclusiveTurn) await this.exclusiveTurn;
+    this.sharedHolders++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.sharedHolders === 0) this.wakeExclusive?.();
+    }
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.exclusiveTurn) await this.exclusiveTurn;
+    let done!: () => void;
+    this.exclusiveTurn = new Promise<void>((resolve) => (done = resolve));
+    try {
+      if (this.sharedHolders > 0) await new Promise<void>((resolve) => (this.wakeExclusive = resolve));
+      this.wakeExclusive = undefined;
+      return await fn();
+    } finally {
+      this.exclusiveTurn = undefined;
+      done();
+    }
   }
 }
 
