@@ -256,6 +256,30 @@ t.test('a guest', { skip: unavailable }, async (t) => {
   });
 });
 
+t.test('qemu dying fails boot and commands promptly', { skip: unavailable }, async (t) => {
+  t.test('boot rejects when qemu exits before the guest is ready, with the console tail', async (t) => {
+    // No init in the initramfs: the kernel panics and (panic=-1, -no-reboot) qemu exits.
+    const started = performance.now();
+    const error = await bootGuest({ name: 'panics', cmdline: 'rdinit=/nonexistent' }).catch((e: unknown) => e);
+    const ms = performance.now() - started;
+    t.type(error, Error);
+    t.match((error as Error).message, /qemu has exited/);
+    t.match((error as Error).message, /Kernel panic/, 'the message carries the panic from the console');
+    t.ok(ms < 60_000, `rejected after ${Math.round(ms)} ms, well before the boot time limit`);
+  });
+
+  t.test('run rejects when qemu exits mid-command; later runs reject at once', async (t) => {
+    const guest = await bootGuest({ name: 'dies' });
+    t.teardown(() => guest.kill());
+    const started = performance.now();
+    const pending = guest.run('sleep 300', { timeoutMs: 600_000 });
+    setTimeout(() => process.kill(guest.pid!, 'SIGKILL'), 500);
+    await t.rejects(pending, /waiting for command c1: qemu has exited \(signal SIGKILL\)/);
+    t.ok(performance.now() - started < 10_000, 'rejected promptly');
+    await t.rejects(guest.run('true'), /not running/);
+  });
+});
+
 /** An accepted RPC reply (AUTH_NONE verifier) with accept_stat PROG_UNAVAIL, record-marked. */
 function progUnavailableReply(xid: number): Buffer {
   const words = [xid, 1 /* REPLY */, 0 /* MSG_ACCEPTED */, 0 /* AUTH_NONE */, 0 /* verifier length */, 1 /* PROG_UNAVAIL */];

@@ -4,10 +4,10 @@
  */
 
 import type { BigIntStats } from 'node:fs';
-import type { UnionContext } from './context.js';
+import { awaitApplies, type UnionContext } from './context.js';
 import type { NodeRow } from './store.js';
 import type { Attr, Caller, Timespec, WccAttr } from './types.js';
-import { backingPath, lstatOrNull } from './namespace.js';
+import { backingPath, lstatOrNull, nodeOf } from './namespace.js';
 import { fail } from './errors.js';
 import { lowerFileid } from './identity.js';
 import { linkCount } from './lower-links.js';
@@ -93,12 +93,18 @@ function cachedLowerStat(ctx: UnionContext, id: bigint): BigIntStats | undefined
  * nothing happened.
  */
 export async function getAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
-  const path = backingPath(ctx, node);
+  let path = backingPath(ctx, node);
   const onLower = !node.upper && !node.indexed;
   let st: BigIntStats | null | undefined = onLower ? cachedLowerStat(ctx, node.id) : undefined;
   if (st === undefined) {
     st = await lstatOrNull(path);
     if (st !== null && onLower) rememberLowerStat(ctx, node.id, st);
+  }
+  if (st === null && (node.upper || node.indexed) && (await awaitApplies(ctx))) {
+    // Its copy-up, create or rename was committed but not yet applied: look again.
+    node = nodeOf(ctx, node.id);
+    path = backingPath(ctx, node);
+    st = await lstatOrNull(path);
   }
   if (st === null) {
     if (!node.upper && !node.indexed) {

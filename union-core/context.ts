@@ -19,6 +19,13 @@ export interface UnionContext {
   log: LogFn;
   locks: KeyedLock;
   syncer: DirSyncer;
+  /**
+   * Namespace changes whose rows are committed but whose renames are not yet applied (journal.ts):
+   * meanwhile the rows are ahead of the upper tree. See awaitApplies.
+   */
+  applying: Set<Promise<void>>;
+  /** Every operation holds it shared, a rename exclusive (union.ts). */
+  namespace: NamespaceLock;
   cache: {
     /** Derived paths by fileid; cleared whenever a directory moves or disappears. */
     rel: Map<bigint, string>;
@@ -52,6 +59,21 @@ export function clearPathCaches(ctx: UnionContext): void {
 }
 
 /**
+ * Waits until every namespace change committed so far has reached the upper tree; resolves false
+ * at once when none is in flight. For a reader that finds an object's backing file missing: a
+ * copy-up commits "this file is on the upper" before it renames the copy into place, a create
+ * before its file appears, a rename before the move, so the missing file may just be on its way.
+ * (Without this, a GETATTR racing a copy-up answered ESTALE.)
+ */
+export async function awaitApplies(ctx: UnionContext): Promise<boolean> {
+  if (ctx.applying.size === 0) return false;
+  await Promise.all(ctx.applying);
+  // Let the committing operation finish its own follow-up (clearPathCaches) before we look again.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return true;
+}
+
+/**
  * Serialises operations per key (a name in a directory, an object), so that two requests on the
  * same name cannot interleave their store commit and file-system steps, while operations on
  * different names run concurrently and share group commits.
@@ -70,6 +92,11 @@ export class KeyedLock {
     }
   }
 
+  /** Resolves once everything holding or queued for `key` at this moment has released it. */
+  async settled(key: string): Promise<void> {
+    await this.tails.get(key);
+  }
+
   private async acquire(key: string): Promise<() => void> {
     const prev = this.tails.get(key) ?? Promise.resolve();
     let release!: () => void;
@@ -81,6 +108,46 @@ export class KeyedLock {
       release();
       if (this.tails.get(key) === tail) this.tails.delete(key);
     };
+  }
+}
+
+/**
+ * A rename moves the upper path of the renamed object and of everything below it, and each
+ * operation computes the paths it touches from the rows, before its own commit: a create in
+ * `a/` (target `upper/a/new`) racing `mv a b` renamed its file into a directory that was no longer
+ * there, and its journal intent could never be applied; a write or getattr of `a/f` opened a path
+ * the rows had already moved. So renames run alone: an exclusive holder waits until the running
+ * shared holders are done, and new shared holders wait behind it. Renames are rare next to reads
+ * and writes, so making them wait for the operations in flight costs little.
+ */
+export class NamespaceLock {
+  private sharedHolders = 0;
+  /** Set while an exclusive holder waits or runs. */
+  private exclusiveTurn: Promise<void> | undefined;
+  private wakeExclusive: (() => void) | undefined;
+
+  async shared<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.exclusiveTurn) await this.exclusiveTurn;
+    this.sharedHolders++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.sharedHolders === 0) this.wakeExclusive?.();
+    }
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.exclusiveTurn) await this.exclusiveTurn;
+    let done!: () => void;
+    this.exclusiveTurn = new Promise<void>((resolve) => (done = resolve));
+    try {
+      if (this.sharedHolders > 0) await new Promise<void>((resolve) => (this.wakeExclusive = resolve));
+      this.wakeExclusive = undefined;
+      return await fn();
+    } finally {
+      this.exclusiveTurn = undefined;
+      done();
+    }
   }
 }
 

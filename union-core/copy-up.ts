@@ -34,7 +34,9 @@ function toDate(ns: bigint): Date {
 
 /** Make directory `id` (and its ancestors) exist on the upper. */
 export async function ensureUpperDir(ctx: UnionContext, id: bigint): Promise<void> {
-  if (nodeOf(ctx, id).upper) return;
+  // Already upper — but maybe only committed, with the copy still being renamed into place by the
+  // holder of the lock: wait for it, or a new entry would be renamed into a missing directory.
+  if (nodeOf(ctx, id).upper) return ctx.locks.settled(`id:${id}`);
   if (id !== ROOT_ID) await ensureUpperDir(ctx, parentOf(ctx, id));
   await ctx.locks.with([`id:${id}`], async () => {
     const node = nodeOf(ctx, id);
@@ -71,7 +73,9 @@ export async function ensureUpperDir(ctx: UnionContext, id: bigint): Promise<voi
  */
 export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: boolean } = {}): Promise<void> {
   const first = nodeOf(ctx, id);
-  if (first.upper || first.indexed) return;
+  // As in ensureUpperDir: a copy-up committed but not yet in place is waited for, or the write
+  // that follows would open a file that is not there yet.
+  if (first.upper || first.indexed) return ctx.locks.settled(`id:${id}`);
   if (first.kind === 'dir') return ensureUpperDir(ctx, id);
   const st0 = await lstatOrNull(backingPath(ctx, first));
   if (!st0) fail('EIO', 'lower object vanished');

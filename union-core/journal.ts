@@ -60,8 +60,23 @@ export async function commitAndApply(ctx: UnionContext, plan: () => Plan): Promi
     steps = plan();
     return steps.renames.length > 0 ? ctx.store.addIntent(JSON.stringify(steps.renames)) : null;
   });
-  await ctx.store.durable();
-  if (seq === null) return;
+  if (seq === null) return ctx.store.durable();
+  // Until the renames are done the rows are ahead of the tree; readers that trip over that wait
+  // for this promise (awaitApplies). Registered in the same tick as the commit.
+  let applied!: () => void;
+  const applying = new Promise<void>((resolve) => (applied = resolve));
+  ctx.applying.add(applying);
+  try {
+    await ctx.store.durable();
+    await applySteps(ctx, steps);
+  } finally {
+    ctx.applying.delete(applying);
+    applied();
+  }
+  ctx.store.deleteIntent(seq);
+}
+
+async function applySteps(ctx: UnionContext, steps: Plan): Promise<void> {
   try {
     for (const r of steps.renames) await applyRename(r);
     const dirs = new Set<string>(steps.syncDirs ?? []);
@@ -78,7 +93,6 @@ export async function commitAndApply(ctx: UnionContext, plan: () => Plan): Promi
     });
     throw fromFsError(e);
   }
-  ctx.store.deleteIntent(seq);
 }
 
 async function exists(path: string): Promise<boolean> {

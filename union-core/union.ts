@@ -12,7 +12,7 @@ import type {
 import { AccessBits, UnionError } from './types.js';
 import { openLayers } from './layers.js';
 import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode } from './store.js';
-import { KeyedLock, DirSyncer, type UnionContext, type LogFn } from './context.js';
+import { KeyedLock, DirSyncer, NamespaceLock, type UnionContext, type LogFn } from './context.js';
 import { recoverJournal } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
@@ -30,18 +30,24 @@ import { checkUnion } from './check.js';
 const noLog: LogFn = () => {};
 
 /** Run an operation, turning any host error into a UnionError. */
-async function op<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw fromFsError(e);
-  }
-}
 
 export class Union implements UnionFs {
   readonly rootId = ROOT_ID;
 
   private constructor(private readonly ctx: UnionContext) {}
+
+  /**
+   * Runs one operation, mapping file-system errors to UnionErrors. Renames run alone (see
+   * NamespaceLock): they change the upper paths of existing objects, which every other operation
+   * derives from the rows.
+   */
+  private async op<T>(fn: () => Promise<T>, mode: 'shared' | 'exclusive' = 'shared'): Promise<T> {
+    try {
+      return await (mode === 'shared' ? this.ctx.namespace.shared(fn) : this.ctx.namespace.exclusive(fn));
+    } catch (e) {
+      throw fromFsError(e);
+    }
+  }
 
   /**
    * Open (or create) a union. Fails with a UnionError naming the problem: a missing or unreadable
@@ -87,6 +93,8 @@ export class Union implements UnionFs {
       log: opts.log ?? noLog,
       locks: new KeyedLock(),
       syncer: new DirSyncer(),
+      applying: new Set(),
+      namespace: new NamespaceLock(),
       cache: { rel: new Map(), lowerRel: new Map(), lowerAt: new Map(), lowerStat: new Map() },
     };
     await recoverJournal(ctx);
@@ -95,22 +103,22 @@ export class Union implements UnionFs {
   }
 
   lookup(dir: bigint, name: string, caller: Caller) {
-    return op(async () => {
+    return this.op(async () => {
       const node = await lookupNode(this.ctx, dir, name, caller);
       return { fileid: node.id, attr: await getAttr(this.ctx, node) };
     });
   }
 
   getattr(id: bigint): Promise<Attr> {
-    return op(() => getAttr(this.ctx, nodeOf(this.ctx, id)));
+    return this.op(() => getAttr(this.ctx, nodeOf(this.ctx, id)));
   }
 
   setattr(id: bigint, attrs: SetAttrs, caller: Caller): Promise<Wcc> {
-    return op(() => setattrRule(this.ctx, id, attrs, caller));
+    return this.op(() => setattrRule(this.ctx, id, attrs, caller));
   }
 
   access(id: bigint, mask: number, caller: Caller) {
-    return op(async () => {
+    return this.op(async () => {
       const attr = await getAttr(this.ctx, nodeOf(this.ctx, id));
       const bits = permBits(attr, caller);
       const isDir = attr.type === 'dir';
@@ -123,15 +131,15 @@ export class Union implements UnionFs {
   }
 
   read(id: bigint, offset: bigint, count: number, caller: Caller) {
-    return op(() => readRule(this.ctx, id, offset, count, caller));
+    return this.op(() => readRule(this.ctx, id, offset, count, caller));
   }
 
   write(id: bigint, offset: bigint, data: Buffer, stability: Stability, caller: Caller) {
-    return op(() => writeRule(this.ctx, id, offset, data, stability, caller));
+    return this.op(() => writeRule(this.ctx, id, offset, data, stability, caller));
   }
 
   commit(id: bigint): Promise<Wcc> {
-    return op(() => commitRule(this.ctx, id));
+    return this.op(() => commitRule(this.ctx, id));
   }
 
   create(dir: bigint, name: string, how: CreateHow, caller: Caller) {
@@ -170,7 +178,7 @@ export class Union implements UnionFs {
 
   /** Shared shape of the creating operations: directory wcc around the creation. */
   private creating(dir: bigint, make: (ctx: UnionContext) => Promise<{ id: bigint }>) {
-    return op(async () => {
+    return this.op(async () => {
       const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
       const node = await make(this.ctx);
       const attr = await getAttr(this.ctx, nodeOf(this.ctx, node.id));
@@ -179,7 +187,7 @@ export class Union implements UnionFs {
   }
 
   readlink(id: bigint, _caller: Caller): Promise<string> {
-    return op(async () => {
+    return this.op(async () => {
       const node = nodeOf(this.ctx, id);
       if (node.kind !== 'symlink') fail('EINVAL', 'not a symlink');
       return readlink(backingPath(this.ctx, node));
@@ -187,7 +195,7 @@ export class Union implements UnionFs {
   }
 
   link(id: bigint, dir: bigint, name: string, caller: Caller) {
-    return op(async () => {
+    return this.op(async () => {
       const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
       await linkRule(this.ctx, id, dir, name, caller);
       return {
@@ -206,7 +214,7 @@ export class Union implements UnionFs {
   }
 
   private changingDir(dir: bigint, change: () => Promise<void>) {
-    return op(async () => {
+    return this.op(async () => {
       const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
       await change();
       return { dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
@@ -214,7 +222,7 @@ export class Union implements UnionFs {
   }
 
   rename(fromDir: bigint, fromName: string, toDir: bigint, toName: string, caller: Caller) {
-    return op(async () => {
+    return this.op(async () => {
       const fromBefore = wccOf(await getAttr(this.ctx, dirNode(this.ctx, fromDir)));
       const toBefore = wccOf(await getAttr(this.ctx, dirNode(this.ctx, toDir)));
       await renameRule(this.ctx, fromDir, fromName, toDir, toName, caller);
@@ -222,15 +230,15 @@ export class Union implements UnionFs {
         fromWcc: { before: fromBefore, after: await getAttr(this.ctx, dirNode(this.ctx, fromDir)) },
         toWcc: { before: toBefore, after: await getAttr(this.ctx, dirNode(this.ctx, toDir)) },
       };
-    });
+    }, 'exclusive');
   }
 
   readdir(dir: bigint, cookie: bigint, limit: number, opts: { withAttrs: boolean }, caller: Caller): Promise<ReaddirResult> {
-    return op(() => readdirRule(this.ctx, dir, cookie, limit, opts.withAttrs, caller));
+    return this.op(() => readdirRule(this.ctx, dir, cookie, limit, opts.withAttrs, caller));
   }
 
   statfs(): Promise<StatFs> {
-    return op(async () => {
+    return this.op(async () => {
       const s = await statfs(this.ctx.layers.upper, { bigint: true });
       return {
         totalBytes: s.blocks * s.bsize,
@@ -244,7 +252,7 @@ export class Union implements UnionFs {
   }
 
   resolve(fileid: bigint, generation: number): Promise<Attr> {
-    return op(async () => {
+    return this.op(async () => {
       if (generation !== this.ctx.epoch) fail('ESTALE', 'handle from another union instance');
       const node = this.ctx.store.getNode(fileid);
       if (!node) fail('ESTALE');
@@ -254,7 +262,7 @@ export class Union implements UnionFs {
   }
 
   check(): Promise<CheckProblem[]> {
-    return op(() => checkUnion(this.ctx));
+    return this.op(() => checkUnion(this.ctx));
   }
 
   async close(): Promise<void> {

@@ -95,6 +95,8 @@ const HOST_TIMEOUT_SLACK_MS = 30_000;
 const SHUTDOWN_GRACE_MS = 3_000;
 /** Kernel console lines kept for error messages. */
 const CONSOLE_TAIL_CHARS = 16_384;
+/** After qemu exits, how long to wait for the rest of its console output. */
+const CONSOLE_DRAIN_MS = 500;
 /** Exit status of a process killed by SIGKILL, as the guest shell reports it. */
 const KILLED_STATUS = 137;
 
@@ -155,7 +157,19 @@ export class Guest {
         this.wakeWaiter?.();
         resolve();
       };
-      qemu.on('exit', (code, signal) => onGone(signal ? `signal ${signal}` : `exit code ${code}`));
+      // 'exit' can come before the last console bytes are read from the pipes; 'close' comes
+      // after them. Wait for 'close' (bounded, in case something else holds the pipes) so the
+      // console tail in the failure message includes the guest's last words (a panic, say).
+      let how = 'exited';
+      let drainTimer: NodeJS.Timeout | undefined;
+      qemu.on('exit', (code, signal) => {
+        how = signal ? `signal ${signal}` : `exit code ${code}`;
+        drainTimer = setTimeout(() => onGone(how), CONSOLE_DRAIN_MS);
+      });
+      qemu.on('close', () => {
+        clearTimeout(drainTimer);
+        onGone(how);
+      });
       // Spawning itself failed (e.g. qemu not installed): there will be no 'exit'.
       qemu.on('error', (error) => onGone(`could not start: ${error.message}`));
     });
@@ -309,9 +323,11 @@ export async function bootGuest(options: BootOptions = {}): Promise<Guest> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const guest = new Guest(name, qemu, workDir, hostPorts);
+  // One deadline for the whole boot, not one per step.
+  const deadline = started + (options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS);
   try {
-    guest.attachChannel(await connectWhenListening(socketPath, guest, options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS));
-    const ready = await guest.nextEvent(options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS, 'the ready line');
+    guest.attachChannel(await connectWhenListening(socketPath, guest, deadline - performance.now()));
+    const ready = await guest.nextEvent(Math.max(0, deadline - performance.now()), 'the ready line');
     if (ready.kind !== 'ready') throw guest.failure(`expected the ready line, got ${JSON.stringify(ready)}`);
     if (ready.problems.length > 0) throw guest.failure(`guest came up with problems: ${ready.problems.join(' ')}`);
     guest.bootMs = performance.now() - started;
