@@ -48,7 +48,6 @@ export async function ensureUpperDir(ctx: UnionContext, id: bigint): Promise<voi
     await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
     await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
     await fsyncPath(tmp);
-    const dest = upperPath(ctx, id);
     await commitAndApply(ctx, () => {
       const n = nodeOf(ctx, id);
       ctx.store.putNode({
@@ -60,8 +59,10 @@ export async function ensureUpperDir(ctx: UnionContext, id: bigint): Promise<voi
         atime: null,
         mtime: null,
       });
-      return { renames: [{ from: tmp, to: dest }] };
-    });
+      // The destination is computed here, from the rows at commit: the object may have been
+      // removed (ESTALE, and the temporary is discarded) while it was being copied.
+      return { renames: [{ from: tmp, to: upperPath(ctx, id) }] };
+    }, { temporaries: [tmp] });
   });
 }
 
@@ -102,7 +103,6 @@ export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: bool
     if (!isLink) await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
     await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
     if (!isLink) await fsyncPath(tmp);
-    const dest = indexed ? join(ctx.layers.indexDir, String(id)) : upperPath(ctx, id);
     await commitAndApply(ctx, () => {
       const n = nodeOf(ctx, id);
       ctx.store.putNode({
@@ -118,8 +118,8 @@ export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: bool
         mtime: null,
         ctime: null,
       });
-      return { renames: [{ from: tmp, to: dest }] };
-    });
+      return { renames: [{ from: tmp, to: indexed ? join(ctx.layers.indexDir, String(id)) : upperPath(ctx, id) }] };
+    }, { temporaries: [tmp] });
     clearPathCaches(ctx);
   });
 }
