@@ -50,7 +50,6 @@ export async function ensureUpperDir(ctx: UnionContext, id: bigint): Promise<voi
     await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
     await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
     await fsyncPath(tmp);
-    const dest = upperPath(ctx, id);
     await commitAndApply(ctx, () => {
       const n = nodeOf(ctx, id);
       ctx.store.putNode({
@@ -62,8 +61,10 @@ export async function ensureUpperDir(ctx: UnionContext, id: bigint): Promise<voi
         atime: null,
         mtime: null,
       });
-      return { renames: [{ from: tmp, to: dest }] };
-    });
+      // The destination is computed here, from the rows at commit: the object may have been
+      // removed (ESTALE, and the temporary is discarded) while it was being copied.
+      return { renames: [{ from: tmp, to: upperPath(ctx, id) }] };
+    }, { temporaries: [tmp] });
   });
 }
 
@@ -105,7 +106,6 @@ export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: bool
     if (!isLink) await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
     await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
     if (!isLink) await fsyncPath(tmp);
-    const dest = indexed ? join(ctx.layers.indexDir, String(id)) : upperPath(ctx, id);
     await commitAndApply(ctx, () => {
       const n = nodeOf(ctx, id);
       ctx.store.putNode({
@@ -122,8 +122,8 @@ export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: bool
         mtime: null,
         ctime: null,
       });
-      return { renames: [{ from: tmp, to: dest }] };
-    });
+      return { renames: [{ from: tmp, to: indexed ? join(ctx.layers.indexDir, String(id)) : upperPath(ctx, id) }] };
+    }, { temporaries: [tmp] });
     clearPathCaches(ctx);
   });
 }

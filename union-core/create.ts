@@ -144,6 +144,7 @@ export async function linkRule(ctx: UnionContext, id: bigint, dirId: bigint, nam
       // All names of an indexed file are rows; the data has one home in work/index.
       await commitAndApply(ctx, () => {
         if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+        requireStillNamed(ctx, id);
         const n = nodeOf(ctx, id);
         ctx.store.putNode({ ...n, nlink: (n.nlink ?? 1) + 1 });
         addEntry(ctx, dirId, name, id);
@@ -155,10 +156,24 @@ export async function linkRule(ctx: UnionContext, id: bigint, dirId: bigint, nam
     await fsLink(upperPath(ctx, id), tmp);
     const dest = join(upperPath(ctx, dirId), name);
     const aside = await clearUntracked(ctx, dest);
-    await commitAndApply(ctx, () => {
-      if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
-      addEntry(ctx, dirId, name, id);
-      return { renames: [...aside, { from: tmp, to: dest }] };
-    });
+    await commitAndApply(
+      ctx,
+      () => {
+        if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+        requireStillNamed(ctx, id);
+        addEntry(ctx, dirId, name, id);
+        return { renames: [...aside, { from: tmp, to: dest }] };
+      },
+      { temporaries: [tmp] },
+    );
   });
+}
+
+/**
+ * Inside link's commit: the object may have lost its last name since link looked at it (an
+ * unlink does not take the object's lock). Adding a name then would leave an entry naming a
+ * deleted object, which made every later operation on that directory fail with ESTALE.
+ */
+function requireStillNamed(ctx: UnionContext, id: bigint): void {
+  if (!ctx.store.getNode(id) || ctx.store.countLinks(id) === 0) fail('ENOENT', 'the file was removed meanwhile');
 }

@@ -54,12 +54,20 @@ async function applyRename(step: RenameStep): Promise<void> {
  * Steps 2–4 above. `plan` runs inside the store transaction: it validates (throwing a UnionError
  * aborts everything), updates rows, and returns the renames to apply.
  */
-export async function commitAndApply(ctx: UnionContext, plan: () => Plan): Promise<void> {
+export async function commitAndApply(ctx: UnionContext, plan: () => Plan, opts: { temporaries?: string[] } = {}): Promise<void> {
   let steps: Plan = { renames: [] };
-  const seq = ctx.store.transaction(() => {
-    steps = plan();
-    return steps.renames.length > 0 ? ctx.store.addIntent(JSON.stringify(steps.renames)) : null;
-  });
+  let seq: bigint | null;
+  try {
+    seq = ctx.store.transaction(() => {
+      steps = plan();
+      return steps.renames.length > 0 ? ctx.store.addIntent(JSON.stringify(steps.renames)) : null;
+    });
+  } catch (e) {
+    // Refused (or the transaction failed): nothing was committed, so the temporaries prepared
+    // for it are garbage now, not at the next open (a copy-up's may be a large file).
+    await Promise.all((opts.temporaries ?? []).map((p) => rm(p, { recursive: true, force: true })));
+    throw e;
+  }
   if (seq === null) return ctx.store.durable();
   // Until the renames are done the rows are ahead of the tree; readers that trip over that wait
   // for this promise (awaitApplies). Registered in the same tick as the commit.

@@ -151,15 +151,25 @@ export class Union implements UnionFs {
         if (node?.verifier && node.verifier.equals(how.verifier)) return node;
         return createObject(ctx, dir, name, newFile({}, Buffer.from(how.verifier)), caller);
       }
-      try {
-        return await createObject(ctx, dir, name, newFile(how.attrs), caller);
-      } catch (e) {
-        if (how.mode !== 'unchecked' || (e as UnionError).code !== 'EEXIST') throw e;
-        // UNCHECKED over an existing regular file opens it, applying a requested size.
-        const node = await lookupNode(ctx, dir, name, caller);
-        if (node.kind !== 'file') throw e;
-        if (how.attrs.size !== undefined) await setattrRule(ctx, node.id, { size: how.attrs.size }, caller);
-        return node;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await createObject(ctx, dir, name, newFile(how.attrs), caller);
+        } catch (e) {
+          if (how.mode !== 'unchecked' || (e as UnionError).code !== 'EEXIST') throw e;
+          // UNCHECKED over an existing regular file opens it, applying a requested size.
+          let node;
+          try {
+            node = await lookupNode(ctx, dir, name, caller);
+          } catch (gone) {
+            // Removed between the two steps: create it after all (else open(O_CREAT) would
+            // fail with ENOENT). A name that keeps coming and going is given up on.
+            if ((gone as UnionError).code === 'ENOENT' && attempt < 3) continue;
+            throw gone;
+          }
+          if (node.kind !== 'file') throw e;
+          if (how.attrs.size !== undefined) await setattrRule(ctx, node.id, { size: how.attrs.size }, caller);
+          return node;
+        }
       }
     });
   }
