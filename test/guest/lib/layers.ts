@@ -9,7 +9,6 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULTS, type ExportConfig, type ServerConfig } from '../../../server/config.js';
 
 export interface Layers {
   /** Temporary directory holding everything below. */
@@ -34,35 +33,7 @@ export async function removeLayers(layers: Layers): Promise<void> {
   await rm(layers.root, { recursive: true, force: true });
 }
 
-/** A writable export of `layers` at `path`, root not squashed (the guest's tests run as root). */
-export function exportOf(path: string, layers: Pick<Layers, 'lowers' | 'upper' | 'work'>, overrides: Partial<ExportConfig> = {}): ExportConfig {
-  return {
-    path,
-    lowers: layers.lowers,
-    upper: layers.upper,
-    work: layers.work,
-    readOnly: false,
-    squash: 'none',
-    anonUid: DEFAULTS.anonUid,
-    anonGid: DEFAULTS.anonGid,
-    allow: [],
-    secure: false,
-    ...overrides,
-  };
-}
-
-/** Loopback only, ephemeral ports, no portmapper: what most guest tests want. */
-export function serverConfigOf(exports: ExportConfig[], overrides: Partial<ServerConfig> = {}): ServerConfig {
-  return {
-    exports,
-    bind: '127.0.0.1',
-    nfsPort: 0,
-    mountPort: 0,
-    portmap: 'none',
-    portmapPort: 111,
-    ...overrides,
-  };
-}
+export { exportOf, serverConfigOf } from '../../lib/server-config.js';
 
 /** md5 of a file, hex (the guest's md5sum prints the same). */
 export function md5File(path: string): Promise<string> {

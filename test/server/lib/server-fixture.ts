@@ -6,7 +6,8 @@
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULTS, type ExportConfig, type ServerConfig } from '../../../server/config.js';
+import type { ExportConfig, ServerConfig } from '../../../server/config.js';
+import { exportOf, serverConfigOf } from '../../lib/server-config.js';
 import { startServer, type RunningServer } from '../../../server/serve.js';
 
 export interface ExportDirs {
@@ -40,19 +41,8 @@ export async function startFixture(
     await Promise.all([mkdir(d.lower, { recursive: true }), mkdir(d.upper, { recursive: true }), mkdir(d.work, { recursive: true })]);
     return d;
   };
-  const exportConfig = (d: ExportDirs, over: Partial<ExportConfig>): ExportConfig => ({
-    path: '/union',
-    lowers: [d.lower],
-    upper: d.upper,
-    work: d.work,
-    readOnly: false,
-    squash: 'none',
-    anonUid: DEFAULTS.anonUid,
-    anonGid: DEFAULTS.anonGid,
-    allow: [],
-    secure: false,
-    ...over,
-  });
+  const exportConfig = (d: ExportDirs, over: Partial<ExportConfig>): ExportConfig =>
+    exportOf(over.path ?? '/union', { lowers: [d.lower], upper: d.upper, work: d.work }, over);
   const first = await layersIn(root);
   const { lower, upper, work } = first;
   await opts.prepare?.({ lower });
@@ -64,15 +54,7 @@ export async function startFixture(
     exportDirs.push(d);
     exports.push(exportConfig(d, more));
   }
-  const config: ServerConfig = {
-    exports,
-    bind: '127.0.0.1',
-    nfsPort: 0,
-    mountPort: 0,
-    portmap: 'none',
-    portmapPort: 111,
-    ...opts.config,
-  };
+  const config: ServerConfig = serverConfigOf(exports, opts.config);
   const fixture: Fixture = {
     root,
     lower,
