@@ -37,23 +37,22 @@ export const MIN_ENTRY3_BYTES = 28;
 
 export async function listFrom(dir: Target, cookie: bigint, limit: number, withAttrs: boolean): Promise<Listing> {
   const { union } = dir.exp;
-  const dots: OfferedEntry[] = [];
-  if (cookie < DOT_COOKIE || cookie < DOTDOT_COOKIE) {
-    const self = await union.getattr(dir.id);
-    if (cookie < DOT_COOKIE) dots.push({ name: '.', fileid: self.fileid, cookie: DOT_COOKIE, attr: withAttrs ? self : undefined });
-    dots.push(await dotdot(dir, self, withAttrs));
-  }
-  const rest = await union.readdir(dir.id, cookie > DOTDOT_COOKIE ? cookie : 0n, Math.max(1, limit - dots.length), { withAttrs }, dir.caller);
-  return { entries: dots.concat(rest.entries), eof: rest.eof, dirAttr: rest.dirAttr };
+  const dots = cookie < DOTDOT_COOKIE ? 2 : 0;
+  const rest = await union.readdir(dir.id, cookie > DOTDOT_COOKIE ? cookie : 0n, Math.max(1, limit - dots), { withAttrs }, dir.caller);
+  if (!dots) return rest;
+  // "." is the directory itself: its id and the attributes the listing already took.
+  const self: OfferedEntry = { name: '.', fileid: dir.id, cookie: DOT_COOKIE, attr: withAttrs ? rest.dirAttr : undefined };
+  const parent = await dotdot(dir, withAttrs);
+  return { entries: [...(cookie < DOT_COOKIE ? [self] : []), parent, ...rest.entries], eof: rest.eof, dirAttr: rest.dirAttr };
 }
 
 /** "..": the parent if the caller may look it up, else the directory itself (the client ignores it). */
-async function dotdot(dir: Target, self: Attr, withAttrs: boolean): Promise<OfferedEntry> {
+async function dotdot(dir: Target, withAttrs: boolean): Promise<OfferedEntry> {
   try {
     const up = await dir.exp.union.lookup(dir.id, '..', dir.caller);
     return { name: '..', fileid: up.fileid, cookie: DOTDOT_COOKIE, attr: withAttrs ? up.attr : undefined };
   } catch {
-    return { name: '..', fileid: self.fileid, cookie: DOTDOT_COOKIE };
+    return { name: '..', fileid: dir.id, cookie: DOTDOT_COOKIE };
   }
 }
 

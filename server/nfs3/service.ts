@@ -7,7 +7,7 @@
 
 import { Nfsstat3, type Fattr3, type Nfs3Error } from '../../protocol/nfs3/index.js';
 import type { CallContext, Logger } from '../../protocol/rpc/index.js';
-import type { Caller } from '../../union-core/index.js';
+import type { Attr, Caller } from '../../union-core/index.js';
 import type { ExportTable, ServedExport } from '../exports.js';
 import { toFattr3 } from './attributes.js';
 import { NfsStatusError, statusOf } from './status.js';
@@ -46,7 +46,7 @@ export class Nfs3Service {
     return other;
   }
 
-  fattr(t: Target, attr: Parameters<typeof toFattr3>[0]): Fattr3 {
+  fattr(t: Target, attr: Attr): Fattr3 {
     return toFattr3(attr, t.exp.fsid);
   }
 

@@ -19,7 +19,7 @@ export class WriteVerifier {
     this.current = WriteVerifier.fresh();
   }
 
-  // Start time in ms plus random bits: unique across restarts even with a clock set backwards.
+  // Start time in seconds plus 32 random bits: unique across restarts even with a clock set backwards.
   private static fresh(): Buffer {
     const v = randomBytes(8);
     v.writeUInt32BE((Date.now() / 1000) >>> 0, 0);
