@@ -8,6 +8,7 @@ import { awaitApplies, type UnionContext } from './context.js';
 import type { NodeRow } from './store.js';
 import type { Attr, Caller, Timespec, WccAttr } from './types.js';
 import { backingPath, lstatOrNull, nodeOf } from './namespace.js';
+import { upperLstat } from './upper-fs.js';
 import { fail } from './errors.js';
 import { lowerFileid } from './identity.js';
 import { linkCount } from './lower-links.js';
@@ -93,18 +94,41 @@ function cachedLowerStat(ctx: UnionContext, id: bigint): BigIntStats | undefined
  * nothing happened.
  */
 export async function getAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
+  return attrAtHand(ctx, node) ?? (await statAttr(ctx, node));
+}
+
+/**
+ * The attributes when they need no waiting: an upper (or indexed) object whose backing file is in
+ * place (one synchronous lstat, see upper-fs.ts), or a lower object whose stat is remembered.
+ * Listings use it to skip a promise per entry.
+ */
+export function attrAtHand(ctx: UnionContext, node: NodeRow): Attr | undefined {
+  if (node.upper || node.indexed) {
+    const st = upperLstat(backingPath(ctx, node));
+    return st === null ? undefined : attrOf(ctx, node, st);
+  }
+  const st = cachedLowerStat(ctx, node.id);
+  return st === undefined ? undefined : attrOf(ctx, node, st);
+}
+
+async function statAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
   let path = backingPath(ctx, node);
   const onLower = !node.upper && !node.indexed;
-  let st: BigIntStats | null | undefined = onLower ? cachedLowerStat(ctx, node.id) : undefined;
-  if (st === undefined) {
-    st = await lstatOrNull(path);
-    if (st !== null && onLower) rememberLowerStat(ctx, node.id, st);
-  }
-  if (st === null && (node.upper || node.indexed) && (await awaitApplies(ctx))) {
-    // Its copy-up, create or rename was committed but not yet applied: look again.
-    node = nodeOf(ctx, node.id);
-    path = backingPath(ctx, node);
-    st = await lstatOrNull(path);
+  let st: BigIntStats | null | undefined;
+  if (onLower) {
+    st = cachedLowerStat(ctx, node.id);
+    if (st === undefined) {
+      st = await lstatOrNull(path);
+      if (st !== null) rememberLowerStat(ctx, node.id, st);
+    }
+  } else {
+    st = upperLstat(path);
+    if (st === null && (await awaitApplies(ctx))) {
+      // Its copy-up, create or rename was committed but not yet applied: look again.
+      node = nodeOf(ctx, node.id);
+      path = backingPath(ctx, node);
+      st = node.upper || node.indexed ? upperLstat(path) : await lstatOrNull(path);
+    }
   }
   if (st === null) {
     if (!node.upper && !node.indexed) {

@@ -1,6 +1,6 @@
 /** State shared by every union rule for one open union, and small shared mechanisms. */
 
-import { open } from 'node:fs/promises';
+import { fsyncPath } from './upper-fs.js';
 import type { BigIntStats } from 'node:fs';
 import type { MetadataStore } from './store.js';
 import type { Layers } from './layers.js';
@@ -41,16 +41,6 @@ export interface UnionContext {
 export interface LowerDir {
   layer: number;
   path: string;
-}
-
-/** fsync one file or directory by path. */
-export async function fsyncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 export function clearPathCaches(ctx: UnionContext): void {

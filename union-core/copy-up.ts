@@ -16,20 +16,28 @@
  *   store (setattr.ts), so chmod of a 1 GiB lower file copies nothing.
  */
 
-import { copyFile, mkdir, writeFile, symlink, readlink, chmod, lchown, lutimes, constants } from 'node:fs/promises';
+import { copyFile, readlink, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncPath, type UnionContext } from './context.js';
+import type { UnionContext } from './context.js';
+import { fsyncPath, makeDir, makeEmptyFile, makeSymlink, setOwnership, lchownPath, lutimesPath, type NewOwnership } from './upper-fs.js';
 import { clearPathCaches } from './context.js';
 import { nodeOf, parentOf, backingPath, upperPath, lstatOrNull } from './namespace.js';
 import { commitAndApply, tmpPath } from './journal.js';
 import { fail } from './errors.js';
 import { nsToTimespec, packRdev, splitDev } from './attrs.js';
-import { ROOT_ID } from './store.js';
+import { ROOT_ID, type NodeRow } from './store.js';
+import type { BigIntStats } from 'node:fs';
 import { linkCount } from './lower-links.js';
 
 function toDate(ns: bigint): Date {
   const t = nsToTimespec(ns);
   return new Date(t.sec * 1000 + Math.floor(t.nsec / 1e6));
+}
+
+/** The upper copy's owner (when the server may set it) and mode: the overrides, else the lower's. */
+function ownershipOf(ctx: UnionContext, node: NodeRow, st: BigIntStats): NewOwnership {
+  const mode = node.mode ?? Number(st.mode & 0o7777n);
+  return ctx.privileged ? { uid: node.uid ?? Number(st.uid), gid: node.gid ?? Number(st.gid), mode } : { mode };
 }
 
 /** Make directory `id` (and its ancestors) exist on the upper. */
@@ -44,11 +52,8 @@ export async function ensureUpperDir(ctx: UnionContext, id: bigint): Promise<voi
     const st = await lstatOrNull(backingPath(ctx, node));
     if (!st) fail('EIO', 'lower directory vanished');
     const tmp = tmpPath(ctx, `dir-${id}`);
-    await mkdir(tmp, { mode: 0o700 });
-    // chown first: changing the owner clears set-id bits that chmod then sets.
-    if (ctx.privileged) await lchown(tmp, node.uid ?? Number(st.uid), node.gid ?? Number(st.gid));
-    await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
-    await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
+    makeDir(tmp, ownershipOf(ctx, node, st));
+    lutimesPath(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
     await fsyncPath(tmp);
     await commitAndApply(ctx, () => {
       const n = nodeOf(ctx, id);
@@ -91,20 +96,19 @@ export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: bool
     if (!st) fail('EIO', 'lower object vanished');
     const tmp = tmpPath(ctx, `up-${id}`);
     let rdev = node.rdev;
-    if (node.kind === 'file') {
-      if (opts.empty) await writeFile(tmp, '');
-      else await copyFile(src, tmp, constants.COPYFILE_FICLONE);
-    } else if (node.kind === 'symlink') {
-      await symlink(await readlink(src), tmp);
-    } else {
-      await writeFile(tmp, '');
-      rdev ??= packRdev(splitDev(st.rdev));
-    }
+    const own = ownershipOf(ctx, node, st);
     const isLink = node.kind === 'symlink';
-    // chown first: changing the owner clears set-id bits that chmod then sets.
-    if (ctx.privileged) await lchown(tmp, node.uid ?? Number(st.uid), node.gid ?? Number(st.gid));
-    if (!isLink) await chmod(tmp, node.mode ?? Number(st.mode & 0o7777n));
-    await lutimes(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
+    if (node.kind === 'file' && !opts.empty) {
+      await copyFile(src, tmp, constants.COPYFILE_FICLONE);
+      setOwnership(tmp, own);
+    } else if (isLink) {
+      makeSymlink(await readlink(src), tmp);
+      if (own.uid !== undefined && own.gid !== undefined) lchownPath(tmp, own.uid, own.gid);
+    } else {
+      makeEmptyFile(tmp, own);
+      if (node.kind !== 'file') rdev ??= packRdev(splitDev(st.rdev));
+    }
+    lutimesPath(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));
     if (!isLink) await fsyncPath(tmp);
     await commitAndApply(ctx, () => {
       const n = nodeOf(ctx, id);

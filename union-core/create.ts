@@ -8,14 +8,14 @@
  * directories inherit the setgid bit.
  */
 
-import { writeFile, mkdir, symlink, chmod, lchown, link as fsLink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncPath, type UnionContext } from './context.js';
+import type { UnionContext } from './context.js';
+import { fsyncPath, makeEmptyFile, makeDir, makeSymlink, linkPath, lchownPath, upperLstat, type NewOwnership } from './upper-fs.js';
 import type { Attr, Caller, NodeType, SetAttrs } from './types.js';
 import { blankNode, type NodeRow } from './store.js';
 import { checkName } from './names.js';
-import { dirNode, nodeOf, upperPath, lstatOrNull } from './namespace.js';
-import { getAttr, inGroup, requirePerm, packRdev } from './attrs.js';
+import { dirNode, nodeOf, upperPath } from './namespace.js';
+import { attrOf, getAttr, inGroup, requirePerm, packRdev } from './attrs.js';
 import { addEntry } from './lookup.js';
 import { completeDir } from './readdir.js';
 import { copyUp, ensureUpperDir } from './copy-up.js';
@@ -25,8 +25,8 @@ import { fail } from './errors.js';
 export interface NewObject {
   kind: NodeType;
   attrs: SetAttrs;
-  /** Build the object at `path` (in work/tmp). */
-  build(path: string): Promise<void>;
+  /** Build the object at `path` (in work/tmp) with this owner and mode (symlinks: owner only). */
+  build(path: string, own: NewOwnership): void;
   verifier?: Buffer;
   rdev?: { major: number; minor: number };
 }
@@ -50,7 +50,7 @@ export async function prepareParent(ctx: UnionContext, dirId: bigint, name: stri
  * hand), move it aside so the new object can take its place.
  */
 async function clearUntracked(ctx: UnionContext, dest: string): Promise<RenameStep[]> {
-  return (await lstatOrNull(dest)) ? [{ from: dest, to: tmpPath(ctx, 'untracked') }] : [];
+  return upperLstat(dest) ? [{ from: dest, to: tmpPath(ctx, 'untracked') }] : [];
 }
 
 export async function createObject(
@@ -59,10 +59,13 @@ export async function createObject(
   name: string,
   obj: NewObject,
   caller: Caller,
-): Promise<NodeRow> {
+  /** What to do when the name is taken (default EEXIST); runs under the name's lock. */
+  onExisting?: (node: NodeRow) => Promise<Made>,
+): Promise<Made> {
   const dirAttr = await prepareParent(ctx, dirId, name, caller);
   return ctx.locks.with([`name:${dirId}/${name}`], async () => {
-    if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+    const existing = ctx.store.getEntry(dirId, name);
+    if (existing) return onExisting ? onExisting(nodeOf(ctx, existing.id)) : fail('EEXIST');
     const setgidDir = (dirAttr.mode & 0o2000) !== 0;
     // Only root gives a new object away. Anyone else's owner in the create attributes is ignored,
     // as knfsd does (nfsd_create_setattr: IRIX sends its gid along): honouring it let any client,
@@ -76,11 +79,12 @@ export async function createObject(
     // directory) loses the bit unless root makes it (Linux inode_init_owner).
     else if (caller.uid !== 0 && (mode & 0o2010) === 0o2010 && !inGroup(caller, gid)) mode &= ~0o2000;
     const tmp = tmpPath(ctx, 'new');
-    await obj.build(tmp);
-    // chown first: changing the owner clears set-id bits that chmod then sets.
-    if (ctx.privileged) await lchown(tmp, uid, gid);
-    if (obj.kind !== 'symlink') await chmod(tmp, mode);
+    obj.build(tmp, ctx.privileged ? { uid, gid, mode } : { mode });
+    // Its fsync also commits the file system's journal up to here (its entry in work/tmp
+    // included): the intent committed next must never name a temporary that a crash undoes.
     if (obj.kind !== 'symlink') await fsyncPath(tmp);
+    const built = upperLstat(tmp);
+    if (!built) fail('EIO', 'new object vanished from work/tmp');
     const dest = join(upperPath(ctx, dirId), name);
     const aside = await clearUntracked(ctx, dest);
     let created!: NodeRow;
@@ -102,22 +106,38 @@ export async function createObject(
       addEntry(ctx, dirId, name, id);
       return { renames: [...aside, { from: tmp, to: dest }] };
     });
-    return created;
+    return { node: created, attr: attrOf(ctx, created, built) };
   });
 }
 
+/**
+ * A created (or opened) object and its attributes when it was made: the answer's fallback when
+ * a concurrent remove takes the name before the attributes can be read again.
+ */
+export interface Made {
+  node: NodeRow;
+  attr: Attr;
+}
+
 export function newFile(attrs: SetAttrs, verifier?: Buffer): NewObject {
-  return { kind: 'file', attrs, verifier, build: (p) => writeFile(p, '', { flag: 'wx' }) };
+  return { kind: 'file', attrs, verifier, build: makeEmptyFile };
 }
 
 export function newDir(attrs: SetAttrs): NewObject {
-  return { kind: 'dir', attrs, build: (p) => mkdir(p, { mode: 0o700 }) };
+  return { kind: 'dir', attrs, build: makeDir };
 }
 
 export function newSymlink(target: string, attrs: SetAttrs): NewObject {
   if (target.length === 0) fail('EINVAL', 'empty symlink target');
   if (Buffer.byteLength(target) > 4095) fail('ENAMETOOLONG', 'symlink target too long');
-  return { kind: 'symlink', attrs, build: (p) => symlink(target, p) };
+  return {
+    kind: 'symlink',
+    attrs,
+    build: (p, own) => {
+      makeSymlink(target, p);
+      if (own.uid !== undefined && own.gid !== undefined) lchownPath(p, own.uid, own.gid);
+    },
+  };
 }
 
 /**
@@ -126,7 +146,7 @@ export function newSymlink(target: string, attrs: SetAttrs): NewObject {
  * whether or not the server may call mknod, and the lowers' own device nodes are served the same.
  */
 export function newSpecial(kind: 'char' | 'block' | 'socket' | 'fifo', attrs: SetAttrs, rdev: { major: number; minor: number }): NewObject {
-  return { kind, attrs, rdev: kind === 'char' || kind === 'block' ? rdev : undefined, build: (p) => writeFile(p, '', { flag: 'wx' }) };
+  return { kind, attrs, rdev: kind === 'char' || kind === 'block' ? rdev : undefined, build: makeEmptyFile };
 }
 
 /** link(2): a new name for an existing non-directory. */
@@ -153,7 +173,7 @@ export async function linkRule(ctx: UnionContext, id: bigint, dirId: bigint, nam
       return;
     }
     const tmp = tmpPath(ctx, 'link');
-    await fsLink(upperPath(ctx, id), tmp);
+    linkPath(upperPath(ctx, id), tmp);
     const dest = join(upperPath(ctx, dirId), name);
     const aside = await clearUntracked(ctx, dest);
     await commitAndApply(

@@ -7,7 +7,8 @@
  * descriptor's dirty pages of the inode).
  */
 
-import { chmod, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { chmodPath } from './upper-fs.js';
 import { constants } from 'node:fs';
 import type { UnionContext } from './context.js';
 import type { Caller, Stability, Wcc } from './types.js';
@@ -86,7 +87,7 @@ export async function writeRule(
     await fh.close();
   }
   const kept = modeAfterWrite(before.mode, caller);
-  if (kept !== before.mode) await chmod(backingPath(ctx, nodeOf(ctx, id)), kept);
+  if (kept !== before.mode) chmodPath(backingPath(ctx, nodeOf(ctx, id)), kept);
   const after = await getAttr(ctx, nodeOf(ctx, id));
   return { count: data.length, committed: stability, wcc: { before: wccOf(before), after } };
 }

@@ -17,12 +17,12 @@
  * names; removing upper objects is a rename into work/tmp, so data vanish only after the rows did.
  */
 
-import { rename, rm, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { UnionContext } from './context.js';
 import { fromFsError, isErrno } from './errors.js';
-import { lstatOrNull } from './namespace.js';
+import { upperLstat, renamePath, discard } from './upper-fs.js';
 
 export interface RenameStep {
   from: string;
@@ -40,9 +40,9 @@ export function tmpPath(ctx: UnionContext, tag: string): string {
   return join(ctx.layers.tmpDir, `${tag}.${randomBytes(6).toString('hex')}`);
 }
 
-async function applyRename(step: RenameStep): Promise<void> {
+function applyRename(step: RenameStep): void {
   try {
-    await rename(step.from, step.to);
+    renamePath(step.from, step.to);
   } catch (e) {
     // Already applied before a crash: the source is gone. Anything else is a real failure.
     if (isErrno(e, 'ENOENT')) return;
@@ -65,7 +65,7 @@ export async function commitAndApply(ctx: UnionContext, plan: () => Plan, opts: 
   } catch (e) {
     // Refused (or the transaction failed): nothing was committed, so the temporaries prepared
     // for it are garbage now, not at the next open (a copy-up's may be a large file).
-    await Promise.all((opts.temporaries ?? []).map((p) => rm(p, { recursive: true, force: true })));
+    await Promise.all((opts.temporaries ?? []).map((p) => discard(p)));
     throw e;
   }
   if (seq === null) return ctx.store.durable();
@@ -86,13 +86,8 @@ export async function commitAndApply(ctx: UnionContext, plan: () => Plan, opts: 
 
 async function applySteps(ctx: UnionContext, steps: Plan): Promise<void> {
   try {
-    for (const r of steps.renames) await applyRename(r);
-    const dirs = new Set<string>(steps.syncDirs ?? []);
-    for (const r of steps.renames) {
-      dirs.add(dirname(r.to));
-      dirs.add(dirname(r.from));
-    }
-    await ctx.syncer.syncAll(dirs);
+    for (const r of steps.renames) applyRename(r);
+    await ctx.syncer.syncAll(dirsToSync(ctx, steps.renames, steps.syncDirs));
   } catch (e) {
     // The rows are committed; the intent stays and is replayed at the next open.
     ctx.log('error', 'applying a committed namespace change failed; will be replayed at next open', {
@@ -103,8 +98,22 @@ async function applySteps(ctx: UnionContext, steps: Plan): Promise<void> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return (await lstatOrNull(path)) !== null;
+function exists(path: string): boolean {
+  return upperLstat(path) !== null;
+}
+
+/**
+ * The directories whose entries a set of renames changed, except work/tmp: what is left or missing
+ * there after a crash is emptied at the next open anyway, so its entries need no fsync of their own.
+ */
+function dirsToSync(ctx: UnionContext, renames: RenameStep[], extra: string[] = []): Set<string> {
+  const dirs = new Set<string>(extra);
+  for (const r of renames) {
+    dirs.add(dirname(r.to));
+    dirs.add(dirname(r.from));
+  }
+  dirs.delete(ctx.layers.tmpDir);
+  return dirs;
 }
 
 /**
@@ -114,9 +123,9 @@ async function exists(path: string): Promise<boolean> {
  * into the trash. Steps run in order, so the last step whose source is gone and whose destination
  * exists marks everything up to it as done.
  */
-async function firstUnapplied(renames: RenameStep[]): Promise<number> {
+function firstUnapplied(renames: RenameStep[]): number {
   for (let i = renames.length - 1; i >= 0; i--) {
-    if (!(await exists(renames[i].from)) && (await exists(renames[i].to))) return i + 1;
+    if (!exists(renames[i].from) && exists(renames[i].to)) return i + 1;
   }
   return 0;
 }
@@ -126,13 +135,13 @@ export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: num
   const intents = ctx.store.intents();
   for (const { seq, steps } of intents) {
     const renames = JSON.parse(steps) as RenameStep[];
-    for (const r of renames.slice(await firstUnapplied(renames))) await applyRename(r);
-    await ctx.syncer.syncAll(renames.flatMap((r) => [dirname(r.to), dirname(r.from)]));
+    for (const r of renames.slice(firstUnapplied(renames))) applyRename(r);
+    await ctx.syncer.syncAll(dirsToSync(ctx, renames));
     ctx.store.deleteIntent(seq);
     ctx.log('info', 'replayed interrupted namespace change', { seq: String(seq), renames: renames.length });
   }
   const leftovers = await readdir(ctx.layers.tmpDir);
-  await Promise.all(leftovers.map((n) => rm(join(ctx.layers.tmpDir, n), { recursive: true, force: true })));
+  await Promise.all(leftovers.map((n) => discard(join(ctx.layers.tmpDir, n))));
   if (leftovers.length) ctx.log('info', 'discarded leftovers of interrupted operations', { count: leftovers.length });
   await ctx.store.durable();
   return { replayed: intents.length, discarded: leftovers.length };

@@ -16,7 +16,7 @@
 
 import type { BigIntStats } from 'node:fs';
 import type { UnionContext } from './context.js';
-import { UnionError, type Caller } from './types.js';
+import { UnionError, type Attr, type Caller } from './types.js';
 import { blankNode, ROOT_ID, type NodeRow } from './store.js';
 import { checkName, isWhiteoutName } from './names.js';
 import { dirNode, nodeOf, parentOf, lowerDirs, findInLowers } from './namespace.js';
@@ -55,14 +55,16 @@ export function addEntry(ctx: UnionContext, dirId: bigint, name: string, id: big
   ctx.store.putNode({ ...dir, nextCookie: dir.nextCookie + 1n });
 }
 
-export async function lookupNode(ctx: UnionContext, dirId: bigint, name: string, caller: Caller): Promise<NodeRow> {
+/** The object `name` names in a directory, and the directory's attributes the search was checked on. */
+export async function lookupNode(ctx: UnionContext, dirId: bigint, name: string, caller: Caller): Promise<{ node: NodeRow; dirAttr: Attr }> {
   const dir = dirNode(ctx, dirId);
-  requirePerm(await getAttr(ctx, dir), caller, 1);
-  if (name === '.') return dir;
-  if (name === '..') return nodeOf(ctx, parentOf(ctx, dirId));
+  const dirAttr = await getAttr(ctx, dir);
+  requirePerm(dirAttr, caller, 1);
+  if (name === '.') return { node: dir, dirAttr };
+  if (name === '..') return { node: nodeOf(ctx, parentOf(ctx, dirId)), dirAttr };
   checkName(name);
   if (isWhiteoutName(name)) fail('ENOENT');
-  return findChild(ctx, dirId, name);
+  return { node: await findChild(ctx, dirId, name), dirAttr };
 }
 
 /** The object named `name` in a directory, without permission checks (callers did them). */

@@ -15,7 +15,7 @@ import type { UnionContext } from './context.js';
 import type { Caller, DirEntry, ReaddirResult } from './types.js';
 import { blankNode } from './store.js';
 import { dirNode, nodeOf, lowerDirs, upperPath, statAll } from './namespace.js';
-import { getAttr, rememberLowerStat, requirePerm } from './attrs.js';
+import { attrAtHand, getAttr, rememberLowerStat, requirePerm } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
 import { lowerNode } from './lookup.js';
@@ -115,15 +115,20 @@ export async function readdirRule(
   if (!eof) rows.length = limit;
   const entries: DirEntry[] = rows.map((r) => ({ name: r.name, fileid: r.id, cookie: r.cookie, type: nodeOf(ctx, r.id).kind }));
   if (withAttrs) {
-    await Promise.all(
-      entries.map(async (e) => {
-        try {
-          e.attr = await getAttr(ctx, nodeOf(ctx, e.fileid));
-        } catch {
+    const waiting: Promise<void>[] = [];
+    for (const e of entries) {
+      const node = nodeOf(ctx, e.fileid);
+      e.attr = attrAtHand(ctx, node);
+      if (e.attr) continue;
+      waiting.push(
+        getAttr(ctx, node).then(
+          (attr) => void (e.attr = attr),
           // A vanished lower entry is reported by getAttr; the listing still shows the name.
-        }
-      }),
-    );
+          () => undefined,
+        ),
+      );
+    }
+    await Promise.all(waiting);
   }
   return { entries, eof, dirAttr: await getAttr(ctx, dirNode(ctx, dirId)) };
 }

@@ -12,9 +12,9 @@
  *   lookup /b/f  ->  row? no; lower dirs of A = <lower>/a  ->  finds f, fileid unchanged
  */
 
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UnionContext } from './context.js';
+import { discard } from './upper-fs.js';
 import { clearPathCaches } from './context.js';
 import type { Caller } from './types.js';
 import { checkName } from './names.js';
@@ -104,6 +104,6 @@ export async function renameRule(
       return { renames };
     });
     clearPathCaches(ctx);
-    await Promise.all(aside.map((s) => rm(s.to, { recursive: true, force: true })));
+    await Promise.all(aside.map((s) => discard(s.to)));
   });
 }

@@ -5,8 +5,8 @@
  * changed for real; owners only when the server is privileged, else as overrides too.
  */
 
-import { chmod, lchown, lutimes } from 'node:fs/promises';
-import { fsyncPath, type UnionContext } from './context.js';
+import type { UnionContext } from './context.js';
+import { fsyncPath, chmodPath, lchownPath, lutimesPath } from './upper-fs.js';
 import type { Attr, Caller, SetAttrs, TimeSet, Wcc } from './types.js';
 import type { NodeRow } from './store.js';
 import { nodeOf, backingPath } from './namespace.js';
@@ -56,10 +56,10 @@ async function applyForReal(ctx: UnionContext, node: NodeRow, attr: Attr, set: S
   const wantUid = set.uid ?? attr.uid;
   const wantGid = set.gid ?? attr.gid;
   if (set.uid !== undefined || set.gid !== undefined) {
-    if (ctx.privileged) await lchown(path, wantUid, wantGid);
+    if (ctx.privileged) lchownPath(path, wantUid, wantGid);
     else Object.assign(overrides, { uid: wantUid, gid: wantGid });
   }
-  if (node.kind !== 'symlink' && (set.mode !== undefined || mode !== attr.mode)) await chmod(path, mode);
+  if (node.kind !== 'symlink' && (set.mode !== undefined || mode !== attr.mode)) chmodPath(path, mode);
   if (set.atime !== undefined || set.mtime !== undefined) {
     const a = set.atime !== undefined ? timeNs(set.atime) : timespecToNs(attr.atime);
     const m = set.mtime !== undefined ? timeNs(set.mtime) : timespecToNs(attr.mtime);
@@ -67,7 +67,7 @@ async function applyForReal(ctx: UnionContext, node: NodeRow, attr: Attr, set: S
       const t = nsToTimespec(ns);
       return t.sec + t.nsec / 1e9;
     };
-    await lutimes(path, toDate(a), toDate(m));
+    lutimesPath(path, toDate(a), toDate(m));
   }
   if (node.kind !== 'symlink') await fsyncPath(path);
   return overrides;

@@ -15,10 +15,16 @@
  *   intent redo journal of file-system steps not yet known to be done (see journal.ts).
  *   meta   union identity (layers, epoch), schema version, id counter.
  *
- * Durability (group commit): writes commit with synchronous=NORMAL, i.e. into the WAL without an
- * fsync, which is already safe against a process kill. `durable()` then fsyncs the WAL file on a
- * descriptor of our own, asynchronously, and every operation waiting at that moment shares the one
- * fsync. SQLite itself syncs the WAL before and the database after each checkpoint.
+ * Batches and durability (group commit). Writes go into a batch: one SQLite transaction, opened
+ * by the first write and committed on the next turn of the event loop, when an operation needs
+ * durability, or when one asks (`settled`). Each `transaction()` inside it is a savepoint, atomic
+ * on its own; committing a batch thus never exposes half an operation, and the concurrent
+ * operations of one loop turn share one commit (the pages they touch — an entry leaf, the node
+ * leaf, the intents — are written to the WAL once, not once per operation). Commits use
+ * synchronous=NORMAL, i.e. into the WAL without an fsync, which is already safe against a process
+ * kill. `durable()` then fsyncs the WAL file on a descriptor of our own, asynchronously; callers
+ * arriving while that fsync runs accumulate in the next batch and share the next fsync. SQLite
+ * itself syncs the WAL before and the database after each checkpoint.
  */
 
 import Database from 'better-sqlite3';
@@ -136,8 +142,12 @@ export class MetadataStore {
   /** Bumped by every committed write; `durable()` waits for a sync that covers it. */
   private writeGen = 0;
   private syncedGen = 0;
+  /** writeGen as of the last commit: what a WAL fsync covers. */
+  private committedGen = 0;
   private syncing: Promise<void> | null = null;
   private lazySync: NodeJS.Timeout | null = null;
+  /** The open batch: resolves when it commits (rejects if the commit fails). */
+  private batch: { committed: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
 
   constructor(readonly path: string) {
     // A short busy timeout: the only other holder of this lock is another process serving the
@@ -205,6 +215,7 @@ export class MetadataStore {
   }
 
   setMeta(key: string, value: string): void {
+    this.openBatch();
     this.stmt.metaSet.run(key, value);
     this.writeGen++;
   }
@@ -229,12 +240,14 @@ export class MetadataStore {
   }
 
   putNode(row: NodeRow): void {
+    this.openBatch();
     this.stmt.nodePut.run(...fromNodeRow(row));
     this.cacheNode(row);
     this.writeGen++;
   }
 
   deleteNode(id: bigint): void {
+    this.openBatch();
     this.stmt.nodeDel.run(id);
     this.nodeCache.delete(id);
     this.writeGen++;
@@ -256,16 +269,19 @@ export class MetadataStore {
   }
 
   putEntry(e: EntryRow): void {
+    this.openBatch();
     this.stmt.entryPut.run(e.dir, e.name, e.id, e.cookie);
     this.writeGen++;
   }
 
   deleteEntry(dir: bigint, name: string): void {
+    this.openBatch();
     this.stmt.entryDel.run(dir, name);
     this.writeGen++;
   }
 
   deleteEntriesOf(dir: bigint): void {
+    this.openBatch();
     this.stmt.entryDirDel.run(dir);
     this.writeGen++;
   }
@@ -300,6 +316,7 @@ export class MetadataStore {
   // ---- lower hard links -----------------------------------------------------------------
 
   putLowerLink(row: LowerLinkRow): void {
+    this.openBatch();
     this.stmt.lowerLinkPut.run(row.layer, row.ino, row.path, row.visible ? 1 : 0);
     this.writeGen++;
   }
@@ -324,12 +341,14 @@ export class MetadataStore {
   // ---- intents (redo journal) ------------------------------------------------------------
 
   addIntent(steps: string): bigint {
+    this.openBatch();
     const r = this.stmt.intentAdd.get(steps) as { seq: bigint };
     this.writeGen++;
     return r.seq;
   }
 
   deleteIntent(seq: bigint): void {
+    this.openBatch();
     this.stmt.intentDel.run(seq);
     this.writeGen++;
   }
@@ -340,8 +359,12 @@ export class MetadataStore {
 
   // ---- transactions and durability -------------------------------------------------------
 
-  /** Run `fn` as one atomic transaction (synchronous; rows are visible at once). */
+  /**
+   * Run `fn` atomically (synchronous; rows are visible at once): a savepoint inside the batch, so
+   * a throw undoes exactly what `fn` wrote.
+   */
   transaction<T>(fn: () => T): T {
+    this.openBatch();
     try {
       return this.db.transaction(fn)();
     } catch (e) {
@@ -349,6 +372,42 @@ export class MetadataStore {
       this.nodeCache.clear();
       throw e;
     }
+  }
+
+  private openBatch(): void {
+    if (this.batch) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const committed = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    committed.catch(() => undefined); // a failed commit reaches whoever awaits it, not the process
+    this.batch = { committed, resolve, reject };
+    setImmediate(() => this.commitBatch());
+  }
+
+  /** Commit the open batch now (no-op without one). A failure rolls the whole batch back. */
+  private commitBatch(): void {
+    const b = this.batch;
+    if (!b) return;
+    this.batch = null;
+    try {
+      this.db.exec('COMMIT');
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.nodeCache.clear();
+      b.reject(e);
+      return;
+    }
+    this.committedGen = this.writeGen;
+    b.resolve();
+  }
+
+  /**
+   * Resolves once every write made so far is committed (survives a process kill): callers that
+   * answered with rows they wrote without needing an fsync (a new lower entry) wait here first.
+   */
+  async settled(): Promise<void> {
+    if (this.batch) await this.batch.committed;
   }
 
   /**
@@ -360,7 +419,12 @@ export class MetadataStore {
     const mine = this.writeGen;
     while (this.syncedGen < mine) {
       if (!this.syncing) {
-        this.syncing = this.syncWal().finally(() => {
+        const b = this.batch;
+        this.commitBatch();
+        this.syncing = (async () => {
+          if (b) await b.committed; // a failed commit fails everyone waiting for this sync
+          await this.syncWal();
+        })().finally(() => {
           this.syncing = null;
         });
       }
@@ -384,7 +448,7 @@ export class MetadataStore {
   }
 
   private syncWal(): Promise<void> {
-    const target = this.writeGen;
+    const target = this.committedGen;
     if (this.walFd === null) this.walFd = openSync(`${this.path}-wal`, 'r');
     const fd = this.walFd;
     return new Promise((resolve, reject) => {
@@ -397,6 +461,7 @@ export class MetadataStore {
   }
 
   close(): void {
+    this.commitBatch();
     if (this.lazySync) clearTimeout(this.lazySync);
     this.lazySync = null;
     if (this.walFd !== null) closeSync(this.walFd);

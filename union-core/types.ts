@@ -185,8 +185,11 @@ export interface UnionFs {
   /** fileid of the root directory (never changes). */
   readonly rootId: bigint;
 
-  /** Resolve a name in a directory; "." and ".." are allowed (the root's parent is the root). */
-  lookup(dir: bigint, name: string, caller: Caller): Promise<{ fileid: bigint; attr: Attr }>;
+  /**
+   * Resolve a name in a directory; "." and ".." are allowed (the root's parent is the root).
+   * Also gives the directory's attributes as the lookup saw them (NFS answers with both).
+   */
+  lookup(dir: bigint, name: string, caller: Caller): Promise<{ fileid: bigint; attr: Attr; dirAttr: Attr }>;
   getattr(id: bigint): Promise<Attr>;
   /** Apply attribute changes (metadata-only copy-up for lower files; size changes copy data). */
   setattr(id: bigint, attrs: SetAttrs, caller: Caller): Promise<Wcc>;

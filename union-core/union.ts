@@ -11,7 +11,7 @@ import type {
 } from './types.js';
 import { AccessBits, UnionError } from './types.js';
 import { openLayers } from './layers.js';
-import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode } from './store.js';
+import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode, type NodeRow } from './store.js';
 import { KeyedLock, DirSyncer, NamespaceLock, type UnionContext, type LogFn } from './context.js';
 import { recoverJournal } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
@@ -22,7 +22,7 @@ import { lookupNode, reachByLowerName } from './lookup.js';
 import { readdirRule } from './readdir.js';
 import { readRule, writeRule, commitRule } from './data.js';
 import { setattrRule } from './setattr.js';
-import { createObject, newFile, newDir, newSymlink, newSpecial, linkRule } from './create.js';
+import { createObject, newFile, newDir, newSymlink, newSpecial, linkRule, type Made } from './create.js';
 import { removeRule, rmdirRule } from './whiteout.js';
 import { renameRule } from './rename.js';
 import { checkUnion } from './check.js';
@@ -43,7 +43,10 @@ export class Union implements UnionFs {
    */
   private async op<T>(fn: () => Promise<T>, mode: 'shared' | 'exclusive' = 'shared'): Promise<T> {
     try {
-      return await (mode === 'shared' ? this.ctx.namespace.shared(fn) : this.ctx.namespace.exclusive(fn));
+      const result = await (mode === 'shared' ? this.ctx.namespace.shared(fn) : this.ctx.namespace.exclusive(fn));
+      // Whatever the answer rests on is committed before it leaves (store.ts: batches).
+      await this.ctx.store.settled();
+      return result;
     } catch (e) {
       throw fromFsError(e);
     }
@@ -104,8 +107,8 @@ export class Union implements UnionFs {
 
   lookup(dir: bigint, name: string, caller: Caller) {
     return this.op(async () => {
-      const node = await lookupNode(this.ctx, dir, name, caller);
-      return { fileid: node.id, attr: await getAttr(this.ctx, node) };
+      const { node, dirAttr } = await lookupNode(this.ctx, dir, name, caller);
+      return { fileid: node.id, attr: node.id === dir ? dirAttr : await getAttr(this.ctx, node), dirAttr };
     });
   }
 
@@ -143,34 +146,22 @@ export class Union implements UnionFs {
   }
 
   create(dir: bigint, name: string, how: CreateHow, caller: Caller) {
-    return this.creating(dir, async (ctx) => {
+    return this.creating(dir, async (ctx): Promise<Made> => {
       if (how.mode === 'exclusive') {
         const existing = ctx.store.getEntry(dir, name);
         const node = existing && nodeOf(ctx, existing.id);
         // A retransmitted exclusive create finds its own verifier: same file, success.
-        if (node?.verifier && node.verifier.equals(how.verifier)) return node;
+        if (node?.verifier && node.verifier.equals(how.verifier)) return { node, attr: await getAttr(ctx, node) };
         return createObject(ctx, dir, name, newFile({}, Buffer.from(how.verifier)), caller);
       }
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await createObject(ctx, dir, name, newFile(how.attrs), caller);
-        } catch (e) {
-          if (how.mode !== 'unchecked' || (e as UnionError).code !== 'EEXIST') throw e;
-          // UNCHECKED over an existing regular file opens it, applying a requested size.
-          let node;
-          try {
-            node = await lookupNode(ctx, dir, name, caller);
-          } catch (gone) {
-            // Removed between the two steps: create it after all (else open(O_CREAT) would
-            // fail with ENOENT). A name that keeps coming and going is given up on.
-            if ((gone as UnionError).code === 'ENOENT' && attempt < 3) continue;
-            throw gone;
-          }
-          if (node.kind !== 'file') throw e;
-          if (how.attrs.size !== undefined) await setattrRule(ctx, node.id, { size: how.attrs.size }, caller);
-          return node;
-        }
-      }
+      // UNCHECKED over an existing regular file opens it, applying a requested size — decided
+      // under the name's lock, so a remove of the name cannot slip in between.
+      const open = async (node: NodeRow): Promise<Made> => {
+        if (node.kind !== 'file') fail('EEXIST');
+        if (how.attrs.size !== undefined) await setattrRule(ctx, node.id, { size: how.attrs.size }, caller);
+        return { node, attr: await getAttr(ctx, nodeOf(ctx, node.id)) };
+      };
+      return createObject(ctx, dir, name, newFile(how.attrs), caller, how.mode === 'unchecked' ? open : undefined);
     });
   }
 
@@ -186,13 +177,19 @@ export class Union implements UnionFs {
     return this.creating(dir, (ctx) => createObject(ctx, dir, name, newSpecial(type, attrs, rdev), caller));
   }
 
-  /** Shared shape of the creating operations: directory wcc around the creation. */
-  private creating(dir: bigint, make: (ctx: UnionContext) => Promise<{ id: bigint }>) {
+  /**
+   * Shared shape of the creating operations: directory wcc around the creation. The object's
+   * attributes are read again after it is in place; if a concurrent remove took it meanwhile, the
+   * answer carries the attributes it was made with (the creation did happen).
+   */
+  private creating(dir: bigint, make: (ctx: UnionContext) => Promise<Made>) {
     return this.op(async () => {
       const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
-      const node = await make(this.ctx);
-      const attr = await getAttr(this.ctx, nodeOf(this.ctx, node.id));
-      return { fileid: node.id, attr, dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
+      const made = await make(this.ctx);
+      let attr = made.attr;
+      const now = this.ctx.store.getNode(made.node.id);
+      if (now) attr = await getAttr(this.ctx, now).catch((e: UnionError) => (e.code === 'ESTALE' ? made.attr : Promise.reject(e)));
+      return { fileid: made.node.id, attr, dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
     });
   }
 

@@ -11,9 +11,9 @@
  * count (lower-links.ts) is above zero. A removal makes the count explicit in the node row.
  */
 
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UnionContext } from './context.js';
+import { discard } from './upper-fs.js';
 import { clearPathCaches } from './context.js';
 import type { Attr, Caller } from './types.js';
 import type { NodeRow } from './store.js';
@@ -88,7 +88,7 @@ async function removeName(ctx: UnionContext, dirId: bigint, name: string, caller
       return { renames: aside };
     });
     clearPathCaches(ctx);
-    await Promise.all(aside.map((s) => rm(s.to, { recursive: true, force: true })));
+    await Promise.all(aside.map((s) => discard(s.to)));
   });
 }
 

@@ -10,7 +10,7 @@
  * - A record over `maxRecordSize` closes that connection only, once the calls before it are
  *   answered (the stream cannot be resynchronised after a lying header); a malformed call inside
  *   a well-framed record is answered and the connection carries on.
- * - Replies are written as chunk lists under a cork lifted on the next tick, so the kernel sees one
+ * - Replies are written as chunk lists under a cork lifted at the end of the loop turn, so the kernel sees one
  *   writev per burst of replies and READ data goes out from the caller's buffer.
  */
 
@@ -107,14 +107,15 @@ class TcpConnection {
   }
 
   /**
-   * Queue a reply. The socket is corked until the current batch of promise jobs has run, so all
-   * replies finished together (a pipelined burst) leave in one writev instead of one each.
+   * Queue a reply. The socket is corked until the event loop's current turn ends (setImmediate:
+   * after every I/O completion of this turn has run), so all replies finished together (a
+   * pipelined burst) leave in one writev instead of one each.
    */
   private send(chunks: Buffer[]): void {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(() => {
+      setImmediate(() => {
         this.corked = false;
         this.socket.uncork();
       });

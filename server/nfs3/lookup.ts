@@ -16,7 +16,7 @@ export async function lookup(args: Lookup3Args, ctx: CallContext, nfs: Nfs3Servi
       status: Nfsstat3.NFS3_OK,
       object: t.exp.handleOf(found.fileid),
       objAttributes: nfs.fattr(t, found.attr),
-      dirAttributes: await nfs.postOp(t),
+      dirAttributes: nfs.fattr(t, found.dirAttr),
     };
   } catch (e) {
     return { status: nfs.fail(e, ctx, 'LOOKUP'), dirAttributes: await nfs.postOp(t) };

@@ -1,0 +1,88 @@
+/**
+ * System calls on the upper layer and the work directory (one file system: layers.ts checks it).
+ *
+ * Metadata calls here run synchronously, on the event loop. The upper is the union's own
+ * territory: what it holds was written through us, its inodes and directories are hot in the page
+ * cache, and an lstat, chmod or rename there takes a few microseconds of kernel time, where the
+ * same call through libuv's thread pool costs ~50 µs of CPU (hand-off, wake-up, a promise) and
+ * showed up as the largest item in every server profile. Calls that wait for the disk — fsync,
+ * file data, directory listings, copy-up of file contents — stay asynchronous, as do lookups in
+ * the lowers (namespace.ts), which may be cold on disk and gain from running in parallel.
+ */
+
+import {
+  lstatSync, openSync, closeSync, fsync, fchmodSync, fchownSync, mkdirSync, symlinkSync, renameSync, linkSync,
+  chmodSync, lchownSync, lutimesSync, unlinkSync, constants, type BigIntStats,
+} from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { isErrno } from './errors.js';
+
+/** lstat, or null where nothing is (ENOENT, or a path through a non-directory). */
+export function upperLstat(path: string): BigIntStats | null {
+  try {
+    return lstatSync(path, { bigint: true, throwIfNoEntry: false }) ?? null;
+  } catch (e) {
+    if (isErrno(e, 'ENOTDIR')) return null;
+    throw e;
+  }
+}
+
+/**
+ * Make the metadata of `path` (a file or directory) durable: fsync on a descriptor of its own.
+ * Only the fsync itself waits in the thread pool.
+ */
+export async function fsyncPath(path: string): Promise<void> {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The owner and mode to give a new object; owner only when the server may give files away. */
+export interface NewOwnership {
+  uid?: number;
+  gid?: number;
+  mode: number;
+}
+
+/** Create an empty regular file at a fresh path (EEXIST if taken), owner before mode. */
+export function makeEmptyFile(path: string, own: NewOwnership): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    // chown first: changing the owner clears set-id bits that chmod then sets.
+    if (own.uid !== undefined && own.gid !== undefined) fchownSync(fd, own.uid, own.gid);
+    fchmodSync(fd, own.mode);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Create a directory at a fresh path, owner before mode. */
+export function makeDir(path: string, own: NewOwnership): void {
+  mkdirSync(path, { mode: 0o700 });
+  setOwnership(path, own);
+}
+
+/** Owner then mode of an existing path (not following a final symlink for the owner). */
+export function setOwnership(path: string, own: NewOwnership): void {
+  if (own.uid !== undefined && own.gid !== undefined) lchownSync(path, own.uid, own.gid);
+  chmodSync(path, own.mode);
+}
+
+/**
+ * Delete a discarded object in work/tmp: a file with one unlink, a directory tree in the thread
+ * pool. Gone already is fine.
+ */
+export async function discard(path: string): Promise<void> {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return;
+    if (!isErrno(e, 'EISDIR') && !isErrno(e, 'EPERM')) throw e;
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+export { symlinkSync as makeSymlink, renameSync as renamePath, linkSync as linkPath, chmodSync as chmodPath, lchownSync as lchownPath, lutimesSync as lutimesPath };
