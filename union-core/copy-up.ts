@@ -105,7 +105,7 @@ export async function copyUp(ctx: UnionContext, id: bigint, opts: { empty?: bool
       makeSymlink(await readlink(src), tmp);
       if (own.uid !== undefined && own.gid !== undefined) lchownPath(tmp, own.uid, own.gid);
     } else {
-      makeEmptyFile(tmp, own);
+      await makeEmptyFile(tmp, own);
       if (node.kind !== 'file') rdev ??= packRdev(splitDev(st.rdev));
     }
     lutimesPath(tmp, toDate(node.atime ?? st.atimeNs), toDate(node.mtime ?? st.mtimeNs));

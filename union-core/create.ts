@@ -10,7 +10,7 @@
 
 import { join } from 'node:path';
 import type { UnionContext } from './context.js';
-import { fsyncPath, makeEmptyFile, makeDir, makeSymlink, linkPath, lchownPath, upperLstat, type NewOwnership } from './upper-fs.js';
+import { makeEmptyFile, makeDir, makeSymlink, linkPath, lchownPath, upperLstat, type NewOwnership } from './upper-fs.js';
 import type { Attr, Caller, NodeType, SetAttrs } from './types.js';
 import { blankNode, type NodeRow } from './store.js';
 import { checkName } from './names.js';
@@ -26,7 +26,7 @@ export interface NewObject {
   kind: NodeType;
   attrs: SetAttrs;
   /** Build the object at `path` (in work/tmp) with this owner and mode (symlinks: owner only). */
-  build(path: string, own: NewOwnership): void;
+  build(path: string, own: NewOwnership): void | Promise<void>;
   verifier?: Buffer;
   rdev?: { major: number; minor: number };
 }
@@ -46,10 +46,10 @@ export async function prepareParent(ctx: UnionContext, dirId: bigint, name: stri
 }
 
 /**
- * If the upper holds something at `dest` that no row knows (left by a crash or put there by
- * hand), move it aside so the new object can take its place.
+ * If the upper holds something at `dest` that no row knows (a removal a crash undid, see
+ * journal.ts, or put there by hand), move it aside so a new name can take its place.
  */
-async function clearUntracked(ctx: UnionContext, dest: string): Promise<RenameStep[]> {
+export function clearUntracked(ctx: UnionContext, dest: string): RenameStep[] {
   return upperLstat(dest) ? [{ from: dest, to: tmpPath(ctx, 'untracked') }] : [];
 }
 
@@ -79,14 +79,12 @@ export async function createObject(
     // directory) loses the bit unless root makes it (Linux inode_init_owner).
     else if (caller.uid !== 0 && (mode & 0o2010) === 0o2010 && !inGroup(caller, gid)) mode &= ~0o2000;
     const tmp = tmpPath(ctx, 'new');
-    obj.build(tmp, ctx.privileged ? { uid, gid, mode } : { mode });
-    // Its fsync also commits the file system's journal up to here (its entry in work/tmp
-    // included): the intent committed next must never name a temporary that a crash undoes.
-    if (obj.kind !== 'symlink') await fsyncPath(tmp);
+    // No fsync of its own: the destination directory's fsync makes it durable (journal.ts MadeEntry).
+    await obj.build(tmp, ctx.privileged ? { uid, gid, mode } : { mode });
     const built = upperLstat(tmp);
     if (!built) fail('EIO', 'new object vanished from work/tmp');
     const dest = join(upperPath(ctx, dirId), name);
-    const aside = await clearUntracked(ctx, dest);
+    const aside = clearUntracked(ctx, dest);
     let created!: NodeRow;
     await commitAndApply(ctx, () => {
       if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
@@ -104,7 +102,7 @@ export async function createObject(
       };
       ctx.store.putNode(created);
       addEntry(ctx, dirId, name, id);
-      return { renames: [...aside, { from: tmp, to: dest }] };
+      return { renames: [...aside, { from: tmp, to: dest }], made: { dir: dirId, name, id } };
     });
     return { node: created, attr: attrOf(ctx, created, built) };
   });
@@ -175,7 +173,7 @@ export async function linkRule(ctx: UnionContext, id: bigint, dirId: bigint, nam
     const tmp = tmpPath(ctx, 'link');
     linkPath(upperPath(ctx, id), tmp);
     const dest = join(upperPath(ctx, dirId), name);
-    const aside = await clearUntracked(ctx, dest);
+    const aside = clearUntracked(ctx, dest);
     await commitAndApply(
       ctx,
       () => {

@@ -4,12 +4,14 @@
  * Every change to the upper tree follows one pattern:
  *   1. prepare  — build whatever is new in work/tmp (a copied-up file, a new empty file, a new
  *                 directory, a symlink): anything that can fail for lack of space fails here,
- *                 before the union changed, and leaves only a temporary behind.
+ *                 before the union changed, and leaves only a temporary behind. Copied data
+ *                 are fsynced here; a new empty object is not (see MadeEntry).
  *   2. commit   — in ONE store transaction: re-validate, change the rows, and record the intent:
  *                 the list of renames that will bring the upper tree in line with the rows. Then
  *                 wait until that transaction is durable.
  *   3. apply    — perform the renames (each "if `from` still exists, rename it to `to`", so
- *                 replaying is harmless), fsync the directories involved.
+ *                 replaying is harmless), fsync the directories that must keep them (dirsToSync).
+ *                 Concurrent operations share each fsync (DirSyncer, store group commit).
  *   4. forget   — delete the intent (rides along with the next group commit).
  * The client is answered after 3. After a crash, reopening replays every recorded intent (redo),
  * then empties work/tmp: each interrupted operation ends fully done if its rows committed, and
@@ -33,6 +35,42 @@ export interface Plan {
   renames: RenameStep[];
   /** Extra directories to fsync besides the parents of every rename target and source. */
   syncDirs?: string[];
+  /** A new object that the last rename moves in from work/tmp (see Made below). */
+  made?: MadeEntry;
+}
+
+/**
+ * A creation's new entry. Its temporary is built without an fsync of its own: the fsync of the
+ * destination directory after the rename makes the object durable with its name (journaling file
+ * systems commit metadata in order, and the rename is the newest change there). The rename is
+ * applied right after the commit, and that fsync runs alongside the store's: a crash may keep the
+ * intent and lose the object (recovery then drops the entry's rows, as if the creation never
+ * happened — its caller was never answered), or keep the object and lose the rows (an untracked
+ * leftover, never shown, moved aside when its name is created again).
+ */
+export interface MadeEntry {
+  dir: bigint;
+  name: string;
+  id: bigint;
+}
+
+/** What an intent row holds (older stores hold just the renames array). */
+interface IntentRecord {
+  renames: RenameStep[];
+  made?: { dir: string; name: string; id: string };
+}
+
+function encodeIntent(steps: Plan): string {
+  const record: IntentRecord = { renames: steps.renames };
+  if (steps.made) record.made = { dir: String(steps.made.dir), name: steps.made.name, id: String(steps.made.id) };
+  return JSON.stringify(record);
+}
+
+function decodeIntent(text: string): { renames: RenameStep[]; made?: MadeEntry } {
+  const parsed = JSON.parse(text) as IntentRecord | RenameStep[];
+  if (Array.isArray(parsed)) return { renames: parsed };
+  const m = parsed.made;
+  return { renames: parsed.renames, made: m && { dir: BigInt(m.dir), name: m.name, id: BigInt(m.id) } };
 }
 
 /** A fresh unique path in work/tmp. */
@@ -60,7 +98,7 @@ export async function commitAndApply(ctx: UnionContext, plan: () => Plan, opts: 
   try {
     seq = ctx.store.transaction(() => {
       steps = plan();
-      return steps.renames.length > 0 ? ctx.store.addIntent(JSON.stringify(steps.renames)) : null;
+      return steps.renames.length > 0 ? ctx.store.addIntent(encodeIntent(steps)) : null;
     });
   } catch (e) {
     // Refused (or the transaction failed): nothing was committed, so the temporaries prepared
@@ -69,6 +107,15 @@ export async function commitAndApply(ctx: UnionContext, plan: () => Plan, opts: 
     throw e;
   }
   if (seq === null) return ctx.store.durable();
+  if (steps.made) {
+    // A creation only brings in what no row named before (its new object, and untracked leftovers
+    // moved aside), so it need not wait for its intent to be durable: whichever of the store and
+    // the directory a crash keeps, recovery ends in "created" or "never created" (MadeEntry).
+    // Both fsyncs then run at once.
+    await applySteps(ctx, steps, ctx.store.durable());
+    ctx.store.deleteIntent(seq);
+    return;
+  }
   // Until the renames are done the rows are ahead of the tree; readers that trip over that wait
   // for this promise (awaitApplies). Registered in the same tick as the commit.
   let applied!: () => void;
@@ -84,10 +131,11 @@ export async function commitAndApply(ctx: UnionContext, plan: () => Plan, opts: 
   ctx.store.deleteIntent(seq);
 }
 
-async function applySteps(ctx: UnionContext, steps: Plan): Promise<void> {
+/** Perform the renames and fsync what must keep them, together with `alongside` (if given). */
+async function applySteps(ctx: UnionContext, steps: Plan, alongside?: Promise<void>): Promise<void> {
   try {
     for (const r of steps.renames) applyRename(r);
-    await ctx.syncer.syncAll(dirsToSync(ctx, steps.renames, steps.syncDirs));
+    await Promise.all([ctx.syncer.syncAll(dirsToSync(ctx, steps.renames, steps.syncDirs)), alongside]);
   } catch (e) {
     // The rows are committed; the intent stays and is replayed at the next open.
     ctx.log('error', 'applying a committed namespace change failed; will be replayed at next open', {
@@ -103,16 +151,21 @@ function exists(path: string): boolean {
 }
 
 /**
- * The directories whose entries a set of renames changed, except work/tmp: what is left or missing
- * there after a crash is emptied at the next open anyway, so its entries need no fsync of their own.
+ * The directories whose entries must be durable before the answer: where something was moved in
+ * from work/tmp or renamed within the union — not work/tmp itself (emptied at the next open
+ * anyway), and not the source of a move out to work/tmp (a removal): the committed rows no longer
+ * name that object, so if a crash undoes the move it is an untracked leftover in a complete
+ * directory, never shown, and moved aside if the name is ever created again (create.ts).
  */
 function dirsToSync(ctx: UnionContext, renames: RenameStep[], extra: string[] = []): Set<string> {
   const dirs = new Set<string>(extra);
+  const tmp = ctx.layers.tmpDir;
   for (const r of renames) {
+    if (dirname(r.to) === tmp) continue;
     dirs.add(dirname(r.to));
     dirs.add(dirname(r.from));
   }
-  dirs.delete(ctx.layers.tmpDir);
+  dirs.delete(tmp);
   return dirs;
 }
 
@@ -130,13 +183,25 @@ function firstUnapplied(renames: RenameStep[]): number {
   return 0;
 }
 
+/** A creation whose new object a crash lost (see MadeEntry): its rows go too. */
+function dropLostCreation(ctx: UnionContext, made: MadeEntry): void {
+  ctx.store.transaction(() => {
+    if (ctx.store.getEntry(made.dir, made.name)?.id === made.id) ctx.store.deleteEntry(made.dir, made.name);
+    if (ctx.store.countLinks(made.id) === 0) ctx.store.deleteNode(made.id);
+  });
+  ctx.log('warn', 'a creation interrupted by a crash lost its new object; its name was dropped', {
+    dir: String(made.dir), name: made.name, fileid: String(made.id),
+  });
+}
+
 /** Replay every recorded intent, then empty work/tmp. Called once at open, before any operation. */
 export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: number; discarded: number }> {
   const intents = ctx.store.intents();
   for (const { seq, steps } of intents) {
-    const renames = JSON.parse(steps) as RenameStep[];
+    const { renames, made } = decodeIntent(steps);
     for (const r of renames.slice(firstUnapplied(renames))) applyRename(r);
     await ctx.syncer.syncAll(dirsToSync(ctx, renames));
+    if (made && !exists(renames[renames.length - 1].to)) dropLostCreation(ctx, made);
     ctx.store.deleteIntent(seq);
     ctx.log('info', 'replayed interrupted namespace change', { seq: String(seq), renames: renames.length });
   }

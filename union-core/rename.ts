@@ -24,6 +24,7 @@ import { completeDir } from './readdir.js';
 import { copyUp, ensureUpperDir } from './copy-up.js';
 import { addEntry } from './lookup.js';
 import { dropName } from './whiteout.js';
+import { clearUntracked } from './create.js';
 import { commitAndApply, type RenameStep } from './journal.js';
 import { fail } from './errors.js';
 import { ROOT_ID } from './store.js';
@@ -95,7 +96,7 @@ export async function renameRule(
       if (!again || again.id !== src.id) fail('ENOENT');
       const renames: RenameStep[] = [];
       const target = ctx.store.getEntry(toDir, toName);
-      if (target) aside = dropName(ctx, toDir, toName, nodeOf(ctx, target.id), dstAttr, toPath);
+      aside = target ? dropName(ctx, toDir, toName, nodeOf(ctx, target.id), dstAttr, toPath) : clearUntracked(ctx, toPath);
       renames.push(...aside);
       ctx.store.deleteEntry(fromDir, fromName);
       addEntry(ctx, toDir, toName, src.id);

@@ -11,7 +11,7 @@
  */
 
 import {
-  lstatSync, openSync, closeSync, fsync, fchmodSync, fchownSync, mkdirSync, symlinkSync, renameSync, linkSync,
+  lstatSync, openSync, open, closeSync, fsync, fchmodSync, fchownSync, mkdirSync, symlinkSync, renameSync, linkSync,
   chmodSync, lchownSync, lutimesSync, unlinkSync, constants, type BigIntStats,
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -47,9 +47,15 @@ export interface NewOwnership {
   mode: number;
 }
 
-/** Create an empty regular file at a fresh path (EEXIST if taken), owner before mode. */
-export function makeEmptyFile(path: string, own: NewOwnership): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+/**
+ * Create an empty regular file at a fresh path (EEXIST if taken), owner before mode. The creating
+ * open goes to the thread pool: allocating an inode may have to read the inode bitmap and table
+ * from disk, and several creations should wait for that side by side, not one after another.
+ */
+export async function makeEmptyFile(path: string, own: NewOwnership): Promise<void> {
+  const fd = await new Promise<number>((resolve, reject) =>
+    open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600, (err, fd) => (err ? reject(err) : resolve(fd))),
+  );
   try {
     // chown first: changing the owner clears set-id bits that chmod then sets.
     if (own.uid !== undefined && own.gid !== undefined) fchownSync(fd, own.uid, own.gid);
