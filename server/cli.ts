@@ -9,6 +9,7 @@
  * config key, missing directory). A second SIGTERM/SIGINT while closing exits at once, 128+signal.
  */
 
+import './thread-pool.js'; // first: sizes the thread pool before anything uses it
 import { constants } from 'node:os';
 import { Union, type CheckProblem } from '../union-core/index.js';
 import { jsonLogger, type Logger, type LogLevel } from '../protocol/rpc/index.js';

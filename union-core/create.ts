@@ -1,16 +1,18 @@
 /**
  * Creating names: create (unchecked / guarded / exclusive), mkdir, symlink, mknod, link.
  *
- * New objects are built complete in work/tmp (type, mode, owner, times, fsync) and renamed into
- * the upper through the journal, so a full disk fails before anything becomes visible. A new
+ * New objects are built complete (type, mode, owner) at their upper path before any row names
+ * them (buildInPlace), so a full disk fails before anything becomes visible; the commit of the
+ * rows is what makes them appear (journal.ts MadeEntry says how a crash ends). A new
  * directory is opaque: whatever a lower layer had under that name (a whiteout stood there) stays
  * hidden. New objects belong to the caller; in a setgid directory they take its group, and new
  * directories inherit the setgid bit.
  */
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { BigIntStats } from 'node:fs';
 import type { UnionContext } from './context.js';
-import { makeEmptyFile, makeDir, makeSymlink, linkPath, lchownPath, upperLstat, type NewOwnership } from './upper-fs.js';
+import { makeEmptyFile, makeDir, makeSymlink, linkPath, lchownPath, upperLstat, renamePath, discard, type NewOwnership } from './upper-fs.js';
 import type { Attr, Caller, NodeType, SetAttrs } from './types.js';
 import { blankNode, type NodeRow } from './store.js';
 import { checkName } from './names.js';
@@ -19,7 +21,7 @@ import { attrOf, getAttr, inGroup, requirePerm, packRdev } from './attrs.js';
 import { addEntry } from './lookup.js';
 import { completeDir } from './readdir.js';
 import { copyUp, ensureUpperDir } from './copy-up.js';
-import { commitAndApply, tmpPath, type RenameStep } from './journal.js';
+import { abandonCreation, beginCreation, commitAndApply, tmpPath, type Building, type RenameStep } from './journal.js';
 import { fail } from './errors.js';
 
 export interface NewObject {
@@ -78,13 +80,15 @@ export async function createObject(
     // A group-executable set-group-ID file of a group the caller is not in (inherited from a setgid
     // directory) loses the bit unless root makes it (Linux inode_init_owner).
     else if (caller.uid !== 0 && (mode & 0o2010) === 0o2010 && !inGroup(caller, gid)) mode &= ~0o2000;
-    const tmp = tmpPath(ctx, 'new');
-    // No fsync of its own: the destination directory's fsync makes it durable (journal.ts MadeEntry).
-    await obj.build(tmp, ctx.privileged ? { uid, gid, mode } : { mode });
-    const built = upperLstat(tmp);
-    if (!built) fail('EIO', 'new object vanished from work/tmp');
-    const dest = join(upperPath(ctx, dirId), name);
-    const aside = clearUntracked(ctx, dest);
+    const building = await beginCreation(ctx, join(upperPath(ctx, dirId), name));
+    let built: BigIntStats;
+    try {
+      built = await buildInPlace(ctx, obj, building, ctx.privileged ? { uid, gid, mode } : { mode });
+    } catch (e) {
+      await abandonCreation(ctx, building);
+      throw e;
+    }
+    const dest = building.path;
     let created!: NodeRow;
     await commitAndApply(ctx, () => {
       if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
@@ -102,10 +106,31 @@ export async function createObject(
       };
       ctx.store.putNode(created);
       addEntry(ctx, dirId, name, id);
-      return { renames: [...aside, { from: tmp, to: dest }], made: { dir: dirId, name, id } };
-    });
+      return { renames: [], syncDirs: [dirname(dest)], made: { dir: dirId, name, id, path: dest }, replaces: building.seq };
+    }, { refused: () => abandonCreation(ctx, building) });
     return { node: created, attr: attrOf(ctx, created, built) };
   });
+}
+
+/**
+ * Build a new object at its upper path `dest`, before any row names it (so the union does not show
+ * it yet): under a temporary name in the same directory, complete with owner and mode, then
+ * renamed to `dest`. Building beside its destination puts the new inode where the directory's
+ * other inodes are and locks only that directory (a single work/tmp made every creation of the
+ * union queue on one directory lock); the final rename, the directory's newest change, makes the
+ * directory's fsync cover the object's attributes too (journal.ts MadeEntry). Something untracked
+ * at the destination is moved aside first. Returns the new object's lstat.
+ */
+async function buildInPlace(ctx: UnionContext, obj: NewObject, { temp, path: dest }: Building, own: NewOwnership): Promise<BigIntStats> {
+  for (const step of clearUntracked(ctx, dest)) {
+    renamePath(step.from, step.to);
+    await discard(step.to);
+  }
+  await obj.build(temp, own);
+  renamePath(temp, dest);
+  const built = upperLstat(dest);
+  if (!built) fail('EIO', 'new object vanished while being built');
+  return built;
 }
 
 /**

@@ -22,6 +22,7 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { NEW_OBJECT_PREFIX } from './names.js';
 import type { UnionContext } from './context.js';
 import { fromFsError, isErrno } from './errors.js';
 import { upperLstat, renamePath, discard } from './upper-fs.js';
@@ -35,42 +36,80 @@ export interface Plan {
   renames: RenameStep[];
   /** Extra directories to fsync besides the parents of every rename target and source. */
   syncDirs?: string[];
-  /** A new object that the last rename moves in from work/tmp (see Made below). */
+  /** A creation's new entry (see MadeEntry). */
   made?: MadeEntry;
+  /** The creation's "building" intent (beginCreation), replaced by this one in the same commit. */
+  replaces?: bigint;
 }
 
 /**
- * A creation's new entry. Its temporary is built without an fsync of its own: the fsync of the
- * destination directory after the rename makes the object durable with its name (journaling file
- * systems commit metadata in order, and the rename is the newest change there). The rename is
- * applied right after the commit, and that fsync runs alongside the store's: a crash may keep the
- * intent and lose the object (recovery then drops the entry's rows, as if the creation never
- * happened — its caller was never answered), or keep the object and lose the rows (an untracked
- * leftover, never shown, moved aside when its name is created again).
+ * A creation builds its object at its upper path before the rows exist (create.ts buildInPlace).
+ * This intent, committed (not necessarily durable) before the build starts, names what the build
+ * may leave: if a crash comes before the creation's commit replaces it, recovery deletes both
+ * paths — the union never named them. (A power cut can lose the intent but keep the files: an
+ * empty object without a row, never shown, and moved aside if its name is created again.)
+ */
+export interface Building {
+  seq: bigint;
+  /** The temporary name beside the destination. */
+  temp: string;
+  /** The destination. */
+  path: string;
+}
+
+export async function beginCreation(ctx: UnionContext, path: string): Promise<Building> {
+  const temp = join(dirname(path), `${NEW_OBJECT_PREFIX}${randomBytes(6).toString('hex')}`);
+  const seq = ctx.store.transaction(() => ctx.store.addIntent(JSON.stringify({ renames: [], building: { temp, path } })));
+  await ctx.store.settled();
+  return { seq, temp, path };
+}
+
+/** A creation refused after beginCreation: remove what it built, forget the intent. */
+export async function abandonCreation(ctx: UnionContext, b: Building): Promise<void> {
+  await Promise.all([discard(b.temp), discard(b.path)]);
+  ctx.store.deleteIntent(b.seq);
+}
+
+/**
+ * A creation's new entry. The object is built beside its destination and renamed into place
+ * before the commit (create.ts buildInPlace), with no fsync of its own: after the commit, the
+ * fsync of its directory (which covers the object, the rename being the directory's newest
+ * change) runs alongside the store's. A crash may keep the object and lose the rows (an untracked
+ * leftover, never shown, moved aside when its name is created again), or keep the intent and
+ * rows and lose the object: recovery then drops the rows, as if the creation never happened —
+ * its caller was never answered.
  */
 export interface MadeEntry {
   dir: bigint;
   name: string;
   id: bigint;
+  /** Where the new object is on the upper. */
+  path: string;
 }
 
 /** What an intent row holds (older stores hold just the renames array). */
 interface IntentRecord {
   renames: RenameStep[];
-  made?: { dir: string; name: string; id: string };
+  made?: { dir: string; name: string; id: string; path: string };
+  building?: { temp: string; path: string };
 }
 
 function encodeIntent(steps: Plan): string {
   const record: IntentRecord = { renames: steps.renames };
-  if (steps.made) record.made = { dir: String(steps.made.dir), name: steps.made.name, id: String(steps.made.id) };
+  const m = steps.made;
+  if (m) record.made = { dir: String(m.dir), name: m.name, id: String(m.id), path: m.path };
   return JSON.stringify(record);
 }
 
-function decodeIntent(text: string): { renames: RenameStep[]; made?: MadeEntry } {
+function decodeIntent(text: string): { renames: RenameStep[]; made?: MadeEntry; building?: { temp: string; path: string } } {
   const parsed = JSON.parse(text) as IntentRecord | RenameStep[];
   if (Array.isArray(parsed)) return { renames: parsed };
   const m = parsed.made;
-  return { renames: parsed.renames, made: m && { dir: BigInt(m.dir), name: m.name, id: BigInt(m.id) } };
+  return {
+    renames: parsed.renames,
+    made: m && { dir: BigInt(m.dir), name: m.name, id: BigInt(m.id), path: m.path },
+    building: parsed.building,
+  };
 }
 
 /** A fresh unique path in work/tmp. */
@@ -92,26 +131,31 @@ function applyRename(step: RenameStep): void {
  * Steps 2–4 above. `plan` runs inside the store transaction: it validates (throwing a UnionError
  * aborts everything), updates rows, and returns the renames to apply.
  */
-export async function commitAndApply(ctx: UnionContext, plan: () => Plan, opts: { temporaries?: string[] } = {}): Promise<void> {
+export async function commitAndApply(
+  ctx: UnionContext,
+  plan: () => Plan,
+  opts: { temporaries?: string[]; refused?: () => Promise<void> } = {},
+): Promise<void> {
   let steps: Plan = { renames: [] };
   let seq: bigint | null;
   try {
     seq = ctx.store.transaction(() => {
       steps = plan();
-      return steps.renames.length > 0 ? ctx.store.addIntent(encodeIntent(steps)) : null;
+      if (steps.replaces !== undefined) ctx.store.deleteIntent(steps.replaces);
+      return steps.renames.length > 0 || steps.made ? ctx.store.addIntent(encodeIntent(steps)) : null;
     });
   } catch (e) {
     // Refused (or the transaction failed): nothing was committed, so the temporaries prepared
     // for it are garbage now, not at the next open (a copy-up's may be a large file).
     await Promise.all((opts.temporaries ?? []).map((p) => discard(p)));
+    await opts.refused?.();
     throw e;
   }
   if (seq === null) return ctx.store.durable();
   if (steps.made) {
-    // A creation only brings in what no row named before (its new object, and untracked leftovers
-    // moved aside), so it need not wait for its intent to be durable: whichever of the store and
-    // the directory a crash keeps, recovery ends in "created" or "never created" (MadeEntry).
-    // Both fsyncs then run at once.
+    // A creation's object is in place already and only the rows make it visible: whichever of
+    // the store and the directory a crash keeps, recovery ends in "created" or "never created"
+    // (MadeEntry), so both fsyncs run at once.
     await applySteps(ctx, steps, ctx.store.durable());
     ctx.store.deleteIntent(seq);
     return;
@@ -198,10 +242,11 @@ function dropLostCreation(ctx: UnionContext, made: MadeEntry): void {
 export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: number; discarded: number }> {
   const intents = ctx.store.intents();
   for (const { seq, steps } of intents) {
-    const { renames, made } = decodeIntent(steps);
+    const { renames, made, building } = decodeIntent(steps);
     for (const r of renames.slice(firstUnapplied(renames))) applyRename(r);
     await ctx.syncer.syncAll(dirsToSync(ctx, renames));
-    if (made && !exists(renames[renames.length - 1].to)) dropLostCreation(ctx, made);
+    if (made && !exists(made.path)) dropLostCreation(ctx, made);
+    if (building) await Promise.all([discard(building.temp), discard(building.path)]);
     ctx.store.deleteIntent(seq);
     ctx.log('info', 'replayed interrupted namespace change', { seq: String(seq), renames: renames.length });
   }

@@ -10,6 +10,7 @@
  * <path>`. (SIGUSR1 is taken: it opens Node's inspector.)
  */
 
+import '../../server/thread-pool.js'; // first: sizes the thread pool before anything uses it
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';

@@ -24,15 +24,10 @@ function layers(t: Test) {
   return { lowers: [join(base, 'lower')], upper: join(base, 'upper'), work: join(base, 'work'), log: () => undefined };
 }
 
-/** Re-add the intent a creation of `name` in the root would have left, as the store would hold it. */
-function replantIntent(work: string, upper: string, name: string, id: bigint, tmpName: string): void {
+/** Add an intent row as a creation in progress would have left it. */
+function plantIntent(work: string, intent: unknown): void {
   const store = new MetadataStore(join(work, 'store.db'));
-  store.transaction(() => {
-    store.addIntent(JSON.stringify({
-      renames: [{ from: join(work, 'tmp', tmpName), to: join(upper, name) }],
-      made: { dir: '1', name, id: String(id) },
-    }));
-  });
+  store.transaction(() => store.addIntent(JSON.stringify(intent)));
   store.close();
 }
 
@@ -43,7 +38,7 @@ t.test('a creation whose new object was lost is dropped at the next open', async
   await union.close();
   // The power cut: the rows and the intent survived, the file (temporary or moved) did not.
   unlinkSync(join(opts.upper, 'lost'));
-  replantIntent(opts.work, opts.upper, 'lost', made.fileid, 'new.000000000000');
+  plantIntent(opts.work, { renames: [], made: { dir: '1', name: 'lost', id: String(made.fileid), path: join(opts.upper, 'lost') } });
 
   union = await Union.open(opts);
   t.teardown(() => union.close());
@@ -54,22 +49,22 @@ t.test('a creation whose new object was lost is dropped at the next open', async
   t.same(await union.check(), [], 'the union is consistent');
 });
 
-t.test('a creation whose temporary survived is completed at the next open', async (t) => {
+t.test('what a creation built before its commit is removed at the next open', async (t) => {
   const opts = layers(t);
   let union = await Union.open(opts);
-  const made = await union.create(union.rootId, 'kept-new', { mode: 'guarded', attrs: { mode: 0o640 } }, root);
   await union.close();
-  // The cut came after the commit, before the rename reached the disk: the file is still a temporary.
-  const tmpName = 'new.0123456789ab';
-  mkdirSync(join(opts.work, 'tmp'), { recursive: true });
-  writeFileSync(join(opts.work, 'tmp', tmpName), '');
-  unlinkSync(join(opts.upper, 'kept-new'));
-  replantIntent(opts.work, opts.upper, 'kept-new', made.fileid, tmpName);
+  // Killed between building and committing: the temporary beside the destination, or the object
+  // already renamed to its name, and the "building" intent; no rows.
+  const temp = join(opts.upper, '.fallthru-new.0123456789ab');
+  writeFileSync(temp, '');
+  plantIntent(opts.work, { renames: [], building: { temp, path: join(opts.upper, 'half') } });
+  writeFileSync(join(opts.upper, 'half'), '');
+  plantIntent(opts.work, { renames: [], building: { temp: join(opts.upper, '.fallthru-new.ba9876543210'), path: join(opts.upper, 'half2') } });
 
   union = await Union.open(opts);
   t.teardown(() => union.close());
-  const found = await union.lookup(union.rootId, 'kept-new', root);
-  t.equal(found.fileid, made.fileid, 'same object');
-  t.ok(existsSync(join(opts.upper, 'kept-new')), 'moved into place');
-  t.same(await union.check(), []);
+  t.notOk(existsSync(temp), 'temporary removed');
+  t.notOk(existsSync(join(opts.upper, 'half')), 'uncommitted object removed');
+  await t.rejects(union.lookup(union.rootId, 'half', root), { code: 'ENOENT' });
+  t.same(await union.check(), [], 'nothing untracked left');
 });
