@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { NEW_OBJECT_PREFIX } from './names.js';
 import type { UnionContext } from './context.js';
 import { fromFsError, isErrno } from './errors.js';
-import { upperLstat, renamePath, discard } from './upper-fs.js';
+import { upperLstat, renamePath, unlinkPath, discard } from './upper-fs.js';
 
 export interface RenameStep {
   from: string;
@@ -36,6 +36,12 @@ export interface Plan {
   renames: RenameStep[];
   /** Extra directories to fsync besides the parents of every rename target and source. */
   syncDirs?: string[];
+  /**
+   * Upper names to unlink after the renames: a removed file's name. Replaying an unlink is
+   * harmless: nothing new takes that name before the removal's intent is forgotten (the name's
+   * lock is held until then, and later commits follow in the store's order).
+   */
+  unlinks?: string[];
   /** A creation's new entry (see MadeEntry). */
   made?: MadeEntry;
   /** The creation's "building" intent (beginCreation), replaced by this one in the same commit. */
@@ -90,23 +96,26 @@ export interface MadeEntry {
 /** What an intent row holds (older stores hold just the renames array). */
 interface IntentRecord {
   renames: RenameStep[];
+  unlinks?: string[];
   made?: { dir: string; name: string; id: string; path: string };
   building?: { temp: string; path: string };
 }
 
 function encodeIntent(steps: Plan): string {
   const record: IntentRecord = { renames: steps.renames };
+  if (steps.unlinks?.length) record.unlinks = steps.unlinks;
   const m = steps.made;
   if (m) record.made = { dir: String(m.dir), name: m.name, id: String(m.id), path: m.path };
   return JSON.stringify(record);
 }
 
-function decodeIntent(text: string): { renames: RenameStep[]; made?: MadeEntry; building?: { temp: string; path: string } } {
+function decodeIntent(text: string): Plan & { building?: { temp: string; path: string } } {
   const parsed = JSON.parse(text) as IntentRecord | RenameStep[];
   if (Array.isArray(parsed)) return { renames: parsed };
   const m = parsed.made;
   return {
     renames: parsed.renames,
+    unlinks: parsed.unlinks,
     made: m && { dir: BigInt(m.dir), name: m.name, id: BigInt(m.id), path: m.path },
     building: parsed.building,
   };
@@ -127,6 +136,14 @@ function applyRename(step: RenameStep): void {
   }
 }
 
+function applyUnlink(path: string): void {
+  try {
+    unlinkPath(path);
+  } catch (e) {
+    if (!isErrno(e, 'ENOENT')) throw e;
+  }
+}
+
 /**
  * Steps 2–4 above. `plan` runs inside the store transaction: it validates (throwing a UnionError
  * aborts everything), updates rows, and returns the renames to apply.
@@ -142,7 +159,7 @@ export async function commitAndApply(
     seq = ctx.store.transaction(() => {
       steps = plan();
       if (steps.replaces !== undefined) ctx.store.deleteIntent(steps.replaces);
-      return steps.renames.length > 0 || steps.made ? ctx.store.addIntent(encodeIntent(steps)) : null;
+      return steps.renames.length > 0 || steps.unlinks?.length || steps.made ? ctx.store.addIntent(encodeIntent(steps)) : null;
     });
   } catch (e) {
     // Refused (or the transaction failed): nothing was committed, so the temporaries prepared
@@ -179,6 +196,7 @@ export async function commitAndApply(
 async function applySteps(ctx: UnionContext, steps: Plan, alongside?: Promise<void>): Promise<void> {
   try {
     for (const r of steps.renames) applyRename(r);
+    for (const u of steps.unlinks ?? []) applyUnlink(u);
     await Promise.all([ctx.syncer.syncAll(dirsToSync(ctx, steps.renames, steps.syncDirs)), alongside]);
   } catch (e) {
     // The rows are committed; the intent stays and is replayed at the next open.
@@ -242,8 +260,9 @@ function dropLostCreation(ctx: UnionContext, made: MadeEntry): void {
 export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: number; discarded: number }> {
   const intents = ctx.store.intents();
   for (const { seq, steps } of intents) {
-    const { renames, made, building } = decodeIntent(steps);
+    const { renames, unlinks, made, building } = decodeIntent(steps);
     for (const r of renames.slice(firstUnapplied(renames))) applyRename(r);
+    for (const u of unlinks ?? []) applyUnlink(u);
     await ctx.syncer.syncAll(dirsToSync(ctx, renames));
     if (made && !exists(made.path)) dropLostCreation(ctx, made);
     if (building) await Promise.all([discard(building.temp), discard(building.path)]);

@@ -78,8 +78,8 @@ export function setOwnership(path: string, own: NewOwnership): void {
 }
 
 /**
- * Delete a discarded object in work/tmp: a file with one unlink, a directory tree in the thread
- * pool. Gone already is fine.
+ * Delete a discarded object (a temporary, or what an abandoned creation built): a file with one
+ * unlink, a directory tree in the thread pool. Gone already is fine.
  */
 export async function discard(path: string): Promise<void> {
   try {
@@ -91,4 +91,4 @@ export async function discard(path: string): Promise<void> {
   }
 }
 
-export { symlinkSync as makeSymlink, renameSync as renamePath, linkSync as linkPath, chmodSync as chmodPath, lchownSync as lchownPath, lutimesSync as lutimesPath };
+export { unlinkSync as unlinkPath, symlinkSync as makeSymlink, renameSync as renamePath, linkSync as linkPath, chmodSync as chmodPath, lchownSync as lchownPath, lutimesSync as lutimesPath };

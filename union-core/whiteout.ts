@@ -2,9 +2,9 @@
  * Whiteout rule: removing names (unlink, rmdir, and the target replaced by a rename).
  *
  * The directory is completed first, so its rows are the whole listing; removing a name is then
- * removing its row — that absence *is* the whiteout, whatever layers hold the name below. An
- * object on the upper is moved into work/tmp through the journal (after the row is gone) and
- * deleted. A directory created later under the same name is new and opaque (create.ts), so the
+ * removing its row — that absence *is* the whiteout, whatever layers hold the name below. Once
+ * the row's removal is durable, an upper file's name is unlinked and an upper directory moved
+ * into work/tmp and deleted (through the journal, so a crash finishes the job). A directory created later under the same name is new and opaque (create.ts), so the
  * old lower entries stay hidden.
  *
  * Link counts: an upper object lives while any row names it; a lower or indexed one while its
@@ -84,8 +84,13 @@ async function removeName(ctx: UnionContext, dirId: bigint, name: string, caller
     await commitAndApply(ctx, () => {
       const again = ctx.store.getEntry(dirId, name);
       if (!again || again.id !== victim.id) fail('ENOENT');
-      aside = dropName(ctx, dirId, name, nodeOf(ctx, victim.id), attr, upperName);
-      return { renames: aside };
+      const steps = dropName(ctx, dirId, name, nodeOf(ctx, victim.id), attr, upperName);
+      // A file's name is unlinked where it is: moving it to work/tmp first (a rename that locks
+      // work/tmp too) buys nothing once the rows no longer name it. Directories still go there,
+      // to be deleted with whatever untracked content they hold.
+      const unlinks = wantDir ? [] : steps.filter((s) => s.from === upperName).map((s) => s.from);
+      aside = steps.filter((s) => !unlinks.includes(s.from));
+      return { renames: aside, unlinks };
     });
     clearPathCaches(ctx);
     await Promise.all(aside.map((s) => discard(s.to)));
