@@ -104,8 +104,13 @@ export async function getAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
  */
 export function attrAtHand(ctx: UnionContext, node: NodeRow): Attr | undefined {
   if (node.upper || node.indexed) {
+    const known = ctx.upperAttrs.get(node.id);
+    if (known) return known;
     const st = upperLstat(backingPath(ctx, node));
-    return st === null ? undefined : attrOf(ctx, node, st);
+    if (st === null) return undefined;
+    const attr = attrOf(ctx, node, st);
+    ctx.upperAttrs.remember(node.id, attr);
+    return attr;
   }
   const st = cachedLowerStat(ctx, node.id);
   return st === undefined ? undefined : attrOf(ctx, node, st);

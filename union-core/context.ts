@@ -4,6 +4,7 @@ import { fsyncPath } from './upper-fs.js';
 import type { BigIntStats } from 'node:fs';
 import type { MetadataStore } from './store.js';
 import type { Layers } from './layers.js';
+import type { UpperAttrCache } from './attr-cache.js';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -26,6 +27,8 @@ export interface UnionContext {
   applying: Set<Promise<void>>;
   /** Every operation holds it shared, a rename exclusive (union.ts). */
   namespace: NamespaceLock;
+  /** Attributes of upper objects while nothing changes (attr-cache.ts). */
+  upperAttrs: UpperAttrCache;
   cache: {
     /** Derived paths by fileid; cleared whenever a directory moves or disappears. */
     rel: Map<bigint, string>;

@@ -26,6 +26,7 @@ import { createObject, newFile, newDir, newSymlink, newSpecial, linkRule, type M
 import { removeRule, rmdirRule } from './whiteout.js';
 import { renameRule } from './rename.js';
 import { checkUnion } from './check.js';
+import { UpperAttrCache } from './attr-cache.js';
 
 const noLog: LogFn = () => {};
 
@@ -39,11 +40,16 @@ export class Union implements UnionFs {
   /**
    * Runs one operation, mapping file-system errors to UnionErrors. Renames run alone (see
    * NamespaceLock): they change the upper paths of existing objects, which every other operation
-   * derives from the rows.
+   * derives from the rows. Anything not marked a query may change attributes (attr-cache.ts).
    */
-  private async op<T>(fn: () => Promise<T>, mode: 'shared' | 'exclusive' = 'shared'): Promise<T> {
+  private async op<T>(fn: () => Promise<T>, kind: 'query' | 'change' | 'rename' = 'change'): Promise<T> {
+    const { namespace, upperAttrs } = this.ctx;
     try {
-      const result = await (mode === 'shared' ? this.ctx.namespace.shared(fn) : this.ctx.namespace.exclusive(fn));
+      const result = await (kind === 'query'
+        ? namespace.shared(fn)
+        : kind === 'change'
+          ? namespace.shared(() => upperAttrs.duringChange(fn))
+          : namespace.exclusive(() => upperAttrs.duringChange(fn)));
       // Whatever the answer rests on is committed before it leaves (store.ts: batches).
       await this.ctx.store.settled();
       return result;
@@ -99,6 +105,7 @@ export class Union implements UnionFs {
       applying: new Set(),
       namespace: new NamespaceLock(),
       cache: { rel: new Map(), lowerRel: new Map(), lowerAt: new Map(), lowerStat: new Map() },
+      upperAttrs: new UpperAttrCache(),
     };
     await recoverJournal(ctx);
     await ensureLowerLinkIndex(ctx);
@@ -109,11 +116,11 @@ export class Union implements UnionFs {
     return this.op(async () => {
       const { node, dirAttr } = await lookupNode(this.ctx, dir, name, caller);
       return { fileid: node.id, attr: node.id === dir ? dirAttr : await getAttr(this.ctx, node), dirAttr };
-    });
+    }, 'query');
   }
 
   getattr(id: bigint): Promise<Attr> {
-    return this.op(() => getAttr(this.ctx, nodeOf(this.ctx, id)));
+    return this.op(() => getAttr(this.ctx, nodeOf(this.ctx, id)), 'query');
   }
 
   setattr(id: bigint, attrs: SetAttrs, caller: Caller): Promise<Wcc> {
@@ -130,7 +137,7 @@ export class Union implements UnionFs {
       if (bits & 2) granted |= AccessBits.MODIFY | AccessBits.EXTEND | (isDir ? AccessBits.DELETE : 0);
       if (bits & 1) granted |= isDir ? AccessBits.LOOKUP : AccessBits.EXECUTE;
       return { granted: granted & mask, attr };
-    });
+    }, 'query');
   }
 
   read(id: bigint, offset: bigint, count: number, caller: Caller) {
@@ -198,7 +205,7 @@ export class Union implements UnionFs {
       const node = nodeOf(this.ctx, id);
       if (node.kind !== 'symlink') fail('EINVAL', 'not a symlink');
       return readlink(backingPath(this.ctx, node));
-    });
+    }, 'query');
   }
 
   link(id: bigint, dir: bigint, name: string, caller: Caller) {
@@ -237,11 +244,11 @@ export class Union implements UnionFs {
         fromWcc: { before: fromBefore, after: await getAttr(this.ctx, dirNode(this.ctx, fromDir)) },
         toWcc: { before: toBefore, after: await getAttr(this.ctx, dirNode(this.ctx, toDir)) },
       };
-    }, 'exclusive');
+    }, 'rename');
   }
 
   readdir(dir: bigint, cookie: bigint, limit: number, opts: { withAttrs: boolean }, caller: Caller): Promise<ReaddirResult> {
-    return this.op(() => readdirRule(this.ctx, dir, cookie, limit, opts.withAttrs, caller));
+    return this.op(() => readdirRule(this.ctx, dir, cookie, limit, opts.withAttrs, caller), 'query');
   }
 
   statfs(): Promise<StatFs> {
@@ -255,7 +262,7 @@ export class Union implements UnionFs {
         freeFiles: s.ffree,
         availFiles: s.ffree,
       };
-    });
+    }, 'query');
   }
 
   resolve(fileid: bigint, generation: number): Promise<Attr> {
@@ -265,11 +272,11 @@ export class Union implements UnionFs {
       if (!node) fail('ESTALE');
       if (fileid !== ROOT_ID && !this.ctx.store.linkOf(fileid) && !(await reachByLowerName(this.ctx, node))) fail('ESTALE');
       return getAttr(this.ctx, node);
-    });
+    }, 'query');
   }
 
   check(): Promise<CheckProblem[]> {
-    return this.op(() => checkUnion(this.ctx));
+    return this.op(() => checkUnion(this.ctx), 'query');
   }
 
   async close(): Promise<void> {
