@@ -20,6 +20,7 @@ export interface UnionContext {
   log: LogFn;
   locks: KeyedLock;
   syncer: DirSyncer;
+  metadata: MetadataBarrier;
   /**
    * Namespace changes whose rows are committed but whose renames are not yet applied (journal.ts):
    * meanwhile the rows are ahead of the upper tree. See awaitApplies.
@@ -169,3 +170,39 @@ export class DirSyncer {
     return p;
   }
 }
+
+/**
+ * Durability of metadata changes to upper objects (chmod, chown, utimes) shared by concurrent
+ * operations: one fsync, of the object changed last, covers every change made before it — the
+ * file systems the upper may live on (ext4, XFS) commit metadata through one journal, in order.
+ * A request joins the sync that has not started yet (and moves it to its own object); one that
+ * arrives while a sync runs waits for the next.
+ */
+export class MetadataBarrier {
+  private next: { path: string; done: Promise<void> } | null = null;
+  private running: Promise<void> | null = null;
+
+  /** Resolves once the metadata changes made so far to `path` (and to any object) are durable. */
+  after(path: string): Promise<void> {
+    if (this.next) {
+      this.next.path = path;
+      return this.next.done;
+    }
+    const entry = { path, done: Promise.resolve() };
+    entry.done = (async () => {
+      // Let the other operations of this turn join, and the running sync finish first.
+      await new Promise<void>((r) => setImmediate(r));
+      while (this.running) await this.running.catch(() => undefined);
+      this.next = null;
+      this.running = fsyncPath(entry.path);
+      try {
+        await this.running;
+      } finally {
+        this.running = null;
+      }
+    })();
+    this.next = entry;
+    return entry.done;
+  }
+}
+

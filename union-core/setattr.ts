@@ -6,7 +6,7 @@
  */
 
 import type { UnionContext } from './context.js';
-import { fsyncPath, chmodPath, lchownPath, lutimesPath } from './upper-fs.js';
+import { chmodPath, lchownPath, lutimesPath } from './upper-fs.js';
 import type { Attr, Caller, SetAttrs, TimeSet, Wcc } from './types.js';
 import type { NodeRow } from './store.js';
 import { nodeOf, backingPath } from './namespace.js';
@@ -69,7 +69,7 @@ async function applyForReal(ctx: UnionContext, node: NodeRow, attr: Attr, set: S
     };
     lutimesPath(path, toDate(a), toDate(m));
   }
-  if (node.kind !== 'symlink') await fsyncPath(path);
+  if (node.kind !== 'symlink') await ctx.metadata.after(path);
   return overrides;
 }
 

@@ -12,7 +12,7 @@ import type {
 import { AccessBits, UnionError } from './types.js';
 import { openLayers } from './layers.js';
 import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode, type NodeRow } from './store.js';
-import { KeyedLock, DirSyncer, NamespaceLock, type UnionContext, type LogFn } from './context.js';
+import { KeyedLock, DirSyncer, MetadataBarrier, NamespaceLock, type UnionContext, type LogFn } from './context.js';
 import { recoverJournal } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
@@ -102,6 +102,7 @@ export class Union implements UnionFs {
       log: opts.log ?? noLog,
       locks: new KeyedLock(),
       syncer: new DirSyncer(),
+      metadata: new MetadataBarrier(),
       applying: new Set(),
       namespace: new NamespaceLock(),
       cache: { rel: new Map(), lowerRel: new Map(), lowerAt: new Map(), lowerStat: new Map() },
