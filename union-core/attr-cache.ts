@@ -12,7 +12,7 @@
 import type { Attr } from './types.js';
 
 /** Bound on remembered attributes; beyond it the cache starts over. */
-const MAX_ENTRIES = 200_000;
+const MAX_ENTRIES = 100_000;
 
 export class UpperAttrCache {
   private readonly attrs = new Map<bigint, Attr>();

@@ -43,8 +43,22 @@ function unpackRdev(n: number): { major: number; minor: number } {
   return { major: Math.floor(n / 0x100000), minor: n % 0x100000 };
 }
 
+/** The parts of an lstat that attributes are made of. */
+export type StatCore = Pick<BigIntStats, 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'rdev' | 'size' | 'blocks' | 'atimeNs' | 'mtimeNs' | 'ctimeNs'>;
+
+/**
+ * A copy of just those parts, for remembering: a BigIntStats weighs about 1 KB (its Date objects
+ * included), five times this, and listings remember one per entry.
+ */
+export function coreOf(st: StatCore): StatCore {
+  return {
+    ino: st.ino, mode: st.mode, nlink: st.nlink, uid: st.uid, gid: st.gid, rdev: st.rdev, size: st.size,
+    blocks: st.blocks, atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs,
+  };
+}
+
 /** Merge a backing stat with the node's overrides. */
-export function attrOf(ctx: UnionContext, node: NodeRow, st: BigIntStats): Attr {
+export function attrOf(ctx: UnionContext, node: NodeRow, st: StatCore): Attr {
   const nlink = node.kind === 'dir' ? Math.max(2, Number(st.nlink)) : linkCount(ctx, node, st);
   return {
     type: node.kind,
@@ -71,16 +85,16 @@ export function attrOf(ctx: UnionContext, node: NodeRow, st: BigIntStats): Attr 
  */
 export const DEFAULT_LOWER_STAT_TTL_MS = 5_000;
 /** Bound on remembered lower stats; beyond it the cache starts over. */
-const LOWER_STAT_MAX = 200_000;
+const LOWER_STAT_MAX = 100_000;
 
 /** Remember a fresh lstat of lower object `id` (its node is neither upper nor indexed). */
-export function rememberLowerStat(ctx: UnionContext, id: bigint, st: BigIntStats): void {
+export function rememberLowerStat(ctx: UnionContext, id: bigint, st: StatCore): void {
   if (ctx.lowerStatTtlMs <= 0) return;
   if (ctx.cache.lowerStat.size >= LOWER_STAT_MAX) ctx.cache.lowerStat.clear();
-  ctx.cache.lowerStat.set(id, { st, at: performance.now() });
+  ctx.cache.lowerStat.set(id, { st: coreOf(st), at: performance.now() });
 }
 
-function cachedLowerStat(ctx: UnionContext, id: bigint): BigIntStats | undefined {
+function cachedLowerStat(ctx: UnionContext, id: bigint): StatCore | undefined {
   const hit = ctx.cache.lowerStat.get(id);
   if (hit === undefined) return undefined;
   if (performance.now() - hit.at < ctx.lowerStatTtlMs) return hit.st;
@@ -119,7 +133,7 @@ export function attrAtHand(ctx: UnionContext, node: NodeRow): Attr | undefined {
 async function statAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
   let path = backingPath(ctx, node);
   const onLower = !node.upper && !node.indexed;
-  let st: BigIntStats | null | undefined;
+  let st: StatCore | null | undefined;
   if (onLower) {
     st = cachedLowerStat(ctx, node.id);
     if (st === undefined) {

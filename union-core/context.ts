@@ -1,7 +1,8 @@
 /** State shared by every union rule for one open union, and small shared mechanisms. */
 
 import { fsyncPath } from './upper-fs.js';
-import type { BigIntStats } from 'node:fs';
+import { isErrno } from './errors.js';
+import type { StatCore } from './attrs.js';
 import type { MetadataStore } from './store.js';
 import type { Layers } from './layers.js';
 import type { UpperAttrCache } from './attr-cache.js';
@@ -37,7 +38,7 @@ export interface UnionContext {
     /** Lower directories by lower path (namespace.ts lowerDirsAt); never stale: lowers do not change. */
     lowerAt: Map<string, LowerDir[]>;
     /** Recent lstat of lower objects by fileid (attrs.ts lowerStat). */
-    lowerStat: Map<bigint, { st: BigIntStats; at: number }>;
+    lowerStat: Map<bigint, { st: StatCore; at: number }>;
   };
 }
 
@@ -175,26 +176,27 @@ export class DirSyncer {
  * Durability of metadata changes to upper objects (chmod, chown, utimes) shared by concurrent
  * operations: one fsync, of the object changed last, covers every change made before it — the
  * file systems the upper may live on (ext4, XFS) commit metadata through one journal, in order.
- * A request joins the sync that has not started yet (and moves it to its own object); one that
- * arrives while a sync runs waits for the next.
+ * A request joins the sync that has not started yet; one that arrives while a sync runs waits for
+ * the next. If the object changed last is gone by then (removed meanwhile), the one before it is
+ * synced instead; changes to objects that are all gone need nothing.
  */
 export class MetadataBarrier {
-  private next: { path: string; done: Promise<void> } | null = null;
+  private next: { paths: string[]; done: Promise<void> } | null = null;
   private running: Promise<void> | null = null;
 
   /** Resolves once the metadata changes made so far to `path` (and to any object) are durable. */
   after(path: string): Promise<void> {
     if (this.next) {
-      this.next.path = path;
+      this.next.paths.push(path);
       return this.next.done;
     }
-    const entry = { path, done: Promise.resolve() };
+    const entry = { paths: [path], done: Promise.resolve() };
     entry.done = (async () => {
       // Let the other operations of this turn join, and the running sync finish first.
       await new Promise<void>((r) => setImmediate(r));
       while (this.running) await this.running.catch(() => undefined);
       this.next = null;
-      this.running = fsyncPath(entry.path);
+      this.running = syncLatest(entry.paths);
       try {
         await this.running;
       } finally {
@@ -206,3 +208,12 @@ export class MetadataBarrier {
   }
 }
 
+async function syncLatest(paths: string[]): Promise<void> {
+  for (let i = paths.length - 1; i >= 0; i--) {
+    try {
+      return await fsyncPath(paths[i]);
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT') && !isErrno(e, 'ENOTDIR')) throw e;
+    }
+  }
+}

@@ -16,7 +16,7 @@
 
 import type { BigIntStats } from 'node:fs';
 import type { UnionContext } from './context.js';
-import { UnionError, type Attr, type Caller } from './types.js';
+import { UnionError, type Attr, type Caller, type NodeType } from './types.js';
 import { blankNode, ROOT_ID, type NodeRow } from './store.js';
 import { checkName, isWhiteoutName } from './names.js';
 import { dirNode, nodeOf, parentOf, lowerDirs, findInLowers } from './namespace.js';
@@ -32,17 +32,17 @@ import { completeDir } from './readdir.js';
 export function recordLowerEntry(ctx: UnionContext, dirId: bigint, name: string, layer: number, st: BigIntStats): NodeRow {
   const existing = ctx.store.getEntry(dirId, name);
   if (existing) return nodeOf(ctx, existing.id);
-  const node = lowerNode(ctx, layer, st);
+  const node = lowerNode(ctx, layer, st.ino, kindOf(st));
   addEntry(ctx, dirId, name, node.id);
   return node;
 }
 
 /** The node of a lower object (its computed id; every name of a hard link shares it), created if new. */
-export function lowerNode(ctx: UnionContext, layer: number, st: BigIntStats): NodeRow {
-  const id = lowerFileid(layer, st.ino) ?? ctx.store.allocateIds();
+export function lowerNode(ctx: UnionContext, layer: number, ino: bigint, kind: NodeType): NodeRow {
+  const id = lowerFileid(layer, ino) ?? ctx.store.allocateIds();
   let node = ctx.store.getNode(id);
   if (!node) {
-    node = { ...blankNode(id, kindOf(st)), layer };
+    node = { ...blankNode(id, kind), layer };
     ctx.store.putNode(node);
   }
   return node;

@@ -39,7 +39,7 @@ const WALK_CONCURRENCY = 8;
  * The union's link count of a non-directory: the node's explicit count once the union changed
  * it, the real count of an upper or indexed file, else the lower inode's visible names.
  */
-export function linkCount(ctx: UnionContext, node: NodeRow, st: BigIntStats): number {
+export function linkCount(ctx: UnionContext, node: NodeRow, st: Pick<BigIntStats, 'nlink' | 'ino'>): number {
   if (node.nlink !== null) return node.nlink;
   if (node.upper || node.indexed || node.layer === null || st.nlink <= 1n) return Number(st.nlink);
   // Not in the index: the lower gained a link after the first open; the name at hand is one.
@@ -60,13 +60,13 @@ async function walkLayer(root: string): Promise<Map<bigint, string[]>> {
         if (d.isDirectory()) queue.push(child);
         else files.push(d.name);
       }
-      const stats = await statAll(dir, files);
-      stats.forEach((st, i) => {
-        // overlayfs whiteouts may share one inode: they are not content.
-        if (st === null || st.nlink <= 1n || isWhiteoutDevice(st)) return;
-        const names = groups.get(st.ino) ?? [];
+      // overlayfs whiteouts may share one inode: they are not content.
+      const stats = await statAll(dir, files, (st) => (st.nlink <= 1n || isWhiteoutDevice(st) ? null : st.ino));
+      stats.forEach((ino, i) => {
+        if (ino === null) return;
+        const names = groups.get(ino) ?? [];
         names.push(rel === '' ? files[i] : `${rel}/${files[i]}`);
-        groups.set(st.ino, names);
+        groups.set(ino, names);
       });
     }
   };

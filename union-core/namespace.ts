@@ -173,14 +173,19 @@ export async function findInLowers(dirs: LowerDir[], name: string): Promise<{ la
 
 const STAT_CONCURRENCY = 64;
 
-/** lstat of many names of one directory, a bounded number at a time; null where it fails. */
-export async function statAll(dir: string, names: string[]): Promise<(BigIntStats | null)[]> {
-  const out = new Array<BigIntStats | null>(names.length).fill(null);
+/**
+ * lstat of many names of one directory, a bounded number at a time; null where it fails. `keep`
+ * picks what to retain of each stat (a listing of a million entries must not hold a million
+ * BigIntStats of ~1 KB each).
+ */
+export async function statAll<T>(dir: string, names: string[], keep: (st: BigIntStats) => T): Promise<(T | null)[]> {
+  const out = new Array<T | null>(names.length).fill(null);
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
       const i = next++;
-      out[i] = await lstat(join(dir, names[i]), { bigint: true }).catch(() => null);
+      const st = await lstat(join(dir, names[i]), { bigint: true }).catch(() => null);
+      out[i] = st === null ? null : keep(st);
     }
   };
   await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, names.length) }, worker));

@@ -10,12 +10,11 @@
  */
 
 import { readdir } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
 import type { UnionContext } from './context.js';
-import type { Caller, DirEntry, ReaddirResult } from './types.js';
+import type { Caller, DirEntry, NodeType, ReaddirResult } from './types.js';
 import { blankNode } from './store.js';
 import { dirNode, nodeOf, lowerDirs, upperPath, statAll } from './namespace.js';
-import { attrAtHand, getAttr, rememberLowerStat, requirePerm } from './attrs.js';
+import { attrAtHand, coreOf, getAttr, rememberLowerStat, requirePerm, type StatCore } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
 import { lowerNode } from './lookup.js';
@@ -24,8 +23,14 @@ interface Found {
   name: string;
   /** null: found on the upper (adopted content the store did not know). */
   layer: number | null;
-  st: BigIntStats;
+  kind: NodeType;
+  ino: bigint;
+  /** The stat, kept for the lower-stat cache while it can hold them (a huge directory keeps none). */
+  st?: StatCore;
 }
+
+/** Entries of one completion whose stats are kept for the lower-stat cache (attrs.ts). */
+const KEEP_STATS = 50_000;
 
 /**
  * Gather the visible entries of all layers of a directory that have no row yet (`known` are the
@@ -34,17 +39,23 @@ interface Found {
 async function gatherLayers(ctx: UnionContext, dirId: bigint, upper: boolean, known: Set<string>): Promise<Found[]> {
   const seen = new Set<string>();
   const found: Found[] = [];
+  let keptStats = 0;
   const take = async (path: string, layer: number | null, names: string[]) => {
-    const stats = await statAll(path, names);
+    const stats = await statAll(path, names, (st) => ({
+      whiteout: isWhiteoutDevice(st),
+      kind: kindOf(st),
+      ino: st.ino,
+      st: keptStats++ < KEEP_STATS ? coreOf(st) : undefined,
+    }));
     const hiddenBelow: string[] = [];
     names.forEach((name, i) => {
-      const st = stats[i];
-      if (st === null) return;
-      if (layer !== null && isWhiteoutDevice(st)) {
+      const got = stats[i];
+      if (got === null) return;
+      if (layer !== null && got.whiteout) {
         hiddenBelow.push(name);
         return;
       }
-      found.push({ name, layer, st });
+      found.push({ name, layer, kind: got.kind, ino: got.ino, st: got.st });
       seen.add(name);
     });
     for (const h of hiddenBelow) seen.add(h);
@@ -82,13 +93,13 @@ export async function completeDir(ctx: UnionContext, dirId: bigint): Promise<voi
       for (const f of found) {
         let id: bigint;
         if (f.layer !== null) {
-          id = lowerNode(ctx, f.layer, f.st).id;
-          rememberLowerStat(ctx, id, f.st);
+          id = lowerNode(ctx, f.layer, f.ino, f.kind).id;
+          if (f.st) rememberLowerStat(ctx, id, f.st);
         } else {
           id = ctx.store.allocateIds();
           // Content found on the upper that the store never saw (an upper populated by hand): adopt
           // it; a directory merges with its lower namesakes as overlayfs would.
-          ctx.store.putNode({ ...blankNode(id, kindOf(f.st)), upper: true, layer: 0 });
+          ctx.store.putNode({ ...blankNode(id, f.kind), upper: true, layer: 0 });
         }
         ctx.store.putEntry({ dir: dirId, name: f.name, id, cookie: cookie++ });
       }

@@ -129,7 +129,7 @@ export function blankNode(id: bigint, kind: NodeType): NodeRow {
 }
 
 /** Bound on cached node rows; beyond it the cache starts over (rows are cheap to reload). */
-const NODE_CACHE_MAX = 200_000;
+const NODE_CACHE_MAX = 100_000;
 
 /** Longest a lazily synced commit (durableSoon) stays only in the page cache. */
 const LAZY_SYNC_MS = 200;
@@ -215,9 +215,7 @@ export class MetadataStore {
   }
 
   setMeta(key: string, value: string): void {
-    this.openBatch();
-    this.stmt.metaSet.run(key, value);
-    this.writeGen++;
+    this.write(() => this.stmt.metaSet.run(key, value));
   }
 
   /** Allocate `count` consecutive fileids from the persistent counter. */
@@ -240,17 +238,13 @@ export class MetadataStore {
   }
 
   putNode(row: NodeRow): void {
-    this.openBatch();
-    this.stmt.nodePut.run(...fromNodeRow(row));
+    this.write(() => this.stmt.nodePut.run(...fromNodeRow(row)));
     this.cacheNode(row);
-    this.writeGen++;
   }
 
   deleteNode(id: bigint): void {
-    this.openBatch();
-    this.stmt.nodeDel.run(id);
+    this.write(() => this.stmt.nodeDel.run(id));
     this.nodeCache.delete(id);
-    this.writeGen++;
   }
 
   allNodes(): NodeRow[] {
@@ -269,21 +263,15 @@ export class MetadataStore {
   }
 
   putEntry(e: EntryRow): void {
-    this.openBatch();
-    this.stmt.entryPut.run(e.dir, e.name, e.id, e.cookie);
-    this.writeGen++;
+    this.write(() => this.stmt.entryPut.run(e.dir, e.name, e.id, e.cookie));
   }
 
   deleteEntry(dir: bigint, name: string): void {
-    this.openBatch();
-    this.stmt.entryDel.run(dir, name);
-    this.writeGen++;
+    this.write(() => this.stmt.entryDel.run(dir, name));
   }
 
   deleteEntriesOf(dir: bigint): void {
-    this.openBatch();
-    this.stmt.entryDirDel.run(dir);
-    this.writeGen++;
+    this.write(() => this.stmt.entryDirDel.run(dir));
   }
 
   /** Entries of `dir` with cookie > `after`, in cookie order: one index range scan. */
@@ -316,9 +304,7 @@ export class MetadataStore {
   // ---- lower hard links -----------------------------------------------------------------
 
   putLowerLink(row: LowerLinkRow): void {
-    this.openBatch();
-    this.stmt.lowerLinkPut.run(row.layer, row.ino, row.path, row.visible ? 1 : 0);
-    this.writeGen++;
+    this.write(() => this.stmt.lowerLinkPut.run(row.layer, row.ino, row.path, row.visible ? 1 : 0));
   }
 
   /** How many names of lower inode (layer, ino) the union showed initially; undefined if unknown. */
@@ -341,16 +327,11 @@ export class MetadataStore {
   // ---- intents (redo journal) ------------------------------------------------------------
 
   addIntent(steps: string): bigint {
-    this.openBatch();
-    const r = this.stmt.intentAdd.get(steps) as { seq: bigint };
-    this.writeGen++;
-    return r.seq;
+    return this.write(() => (this.stmt.intentAdd.get(steps) as { seq: bigint }).seq);
   }
 
   deleteIntent(seq: bigint): void {
-    this.openBatch();
-    this.stmt.intentDel.run(seq);
-    this.writeGen++;
+    this.write(() => this.stmt.intentDel.run(seq));
   }
 
   intents(): { seq: bigint; steps: string }[] {
@@ -372,6 +353,14 @@ export class MetadataStore {
       this.nodeCache.clear();
       throw e;
     }
+  }
+
+  /** One write statement: inside the open batch (opened if needed), counted for durable(). */
+  private write<T>(run: () => T): T {
+    this.openBatch();
+    const result = run();
+    this.writeGen++;
+    return result;
   }
 
   private openBatch(): void {
