@@ -5,12 +5,15 @@
  */
 
 import type { Credentials } from '../protocol/rpc/index.js';
-import { Union, type Caller, type UnionFs } from '../union-core/index.js';
+import { BoundedMap, Union, type Caller, type UnionFs } from '../union-core/index.js';
 import { clientAllowed } from './client-rules.js';
 import type { ExportConfig } from './config.js';
 import { HandleCodec, peekHandle } from './file-handle.js';
 import { loadHandleKey } from './handle-key.js';
 import { callerFor } from './identity-mapping.js';
+
+/** Handles remembered per export (READDIRPLUS makes one per entry; each is an HMAC). */
+const HANDLE_MEMO_MAX = 131_072;
 
 export class ServedExport {
   readonly handles: HandleCodec;
@@ -19,7 +22,7 @@ export class ServedExport {
   readonly rootHandle: Buffer;
   /** Allow-list decisions per client address (lists are fixed while serving). */
   private readonly allowedCache = new Map<string, boolean>();
-  private readonly handleMemo = new Map<bigint, Buffer>();
+  private readonly handleMemo = new BoundedMap<bigint, Buffer>(HANDLE_MEMO_MAX);
 
   constructor(
     readonly config: ExportConfig,
@@ -51,7 +54,6 @@ export class ServedExport {
     let fh = this.handleMemo.get(fileid);
     if (!fh) {
       fh = this.handles.encode(fileid, this.generation);
-      if (this.handleMemo.size >= 65536) this.handleMemo.clear();
       this.handleMemo.set(fileid, fh);
     }
     return fh;

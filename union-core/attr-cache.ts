@@ -10,12 +10,13 @@
  */
 
 import type { Attr } from './types.js';
+import { BoundedMap } from './bounded-map.js';
 
-/** Bound on remembered attributes; beyond it the cache starts over. */
+/** Bound on remembered attributes. */
 const MAX_ENTRIES = 100_000;
 
 export class UpperAttrCache {
-  private readonly attrs = new Map<bigint, Attr>();
+  private readonly attrs = new BoundedMap<bigint, Attr>(MAX_ENTRIES);
   private changesRunning = 0;
 
   get(id: bigint): Attr | undefined {
@@ -25,7 +26,6 @@ export class UpperAttrCache {
   /** Remember what a fresh lstat said, unless a change is under way. */
   remember(id: bigint, attr: Attr): void {
     if (this.changesRunning > 0) return;
-    if (this.attrs.size >= MAX_ENTRIES) this.attrs.clear();
     this.attrs.set(id, attr);
   }
 

@@ -84,13 +84,12 @@ export function attrOf(ctx: UnionContext, node: NodeRow, st: StatCore): Attr {
  * changed underneath is noticed (within this long), as an NFS client's attribute cache would.
  */
 export const DEFAULT_LOWER_STAT_TTL_MS = 5_000;
-/** Bound on remembered lower stats; beyond it the cache starts over. */
-const LOWER_STAT_MAX = 100_000;
+/** Bound on remembered lower stats. */
+export const LOWER_STAT_MAX = 100_000;
 
 /** Remember a fresh lstat of lower object `id` (its node is neither upper nor indexed). */
 export function rememberLowerStat(ctx: UnionContext, id: bigint, st: StatCore): void {
   if (ctx.lowerStatTtlMs <= 0) return;
-  if (ctx.cache.lowerStat.size >= LOWER_STAT_MAX) ctx.cache.lowerStat.clear();
   ctx.cache.lowerStat.set(id, { st: coreOf(st), at: performance.now() });
 }
 

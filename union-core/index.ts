@@ -11,4 +11,5 @@
  *   lower-links.ts link counts of lower hard links (index)
  */
 export { Union } from './union.js';
+export { BoundedMap } from './bounded-map.js';
 export * from './types.js';

@@ -110,8 +110,8 @@ async function isOpaque(path: string): Promise<boolean> {
   return (await lstatOrNull(join(path, OPAQUE_MARKER))) !== null;
 }
 
-/** Bound on cached lower-directory lists; beyond it the cache starts over. */
-const LOWER_AT_CACHE_MAX = 200_000;
+/** Bound on cached lower-directory lists. */
+export const LOWER_AT_CACHE_MAX = 200_000;
 
 /**
  * Lower directories at lower path `rel`, highest first, as overlayfs merges them: the root of
@@ -145,7 +145,6 @@ export async function lowerDirsAt(ctx: UnionContext, rel: string): Promise<Lower
       if (await isOpaque(path)) break;
     }
   }
-  if (ctx.cache.lowerAt.size >= LOWER_AT_CACHE_MAX) ctx.cache.lowerAt.clear();
   ctx.cache.lowerAt.set(rel, out);
   return out;
 }

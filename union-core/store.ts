@@ -30,6 +30,7 @@
 import Database from 'better-sqlite3';
 import { openSync, fsync, closeSync } from 'node:fs';
 import type { NodeType } from './types.js';
+import { BoundedMap } from './bounded-map.js';
 
 /** 2: lower_link table (an older store is given one at open, see lower-links.ts). */
 export const SCHEMA_VERSION = 2;
@@ -128,7 +129,7 @@ export function blankNode(id: bigint, kind: NodeType): NodeRow {
   };
 }
 
-/** Bound on cached node rows; beyond it the cache starts over (rows are cheap to reload). */
+/** Bound on cached node rows (rows are cheap to reload). */
 const NODE_CACHE_MAX = 100_000;
 
 /** Longest a lazily synced commit (durableSoon) stays only in the page cache. */
@@ -136,7 +137,7 @@ const LAZY_SYNC_MS = 200;
 
 export class MetadataStore {
   private readonly db: Database.Database;
-  private readonly nodeCache = new Map<bigint, NodeRow>();
+  private readonly nodeCache = new BoundedMap<bigint, NodeRow>(NODE_CACHE_MAX);
   private readonly stmt;
   private walFd: number | null = null;
   /** Bumped by every committed write; `durable()` waits for a sync that covers it. */
@@ -252,7 +253,6 @@ export class MetadataStore {
   }
 
   private cacheNode(row: NodeRow): void {
-    if (this.nodeCache.size >= NODE_CACHE_MAX) this.nodeCache.clear();
     this.nodeCache.set(row.id, row);
   }
 

@@ -16,8 +16,8 @@ import { KeyedLock, DirSyncer, MetadataBarrier, NamespaceLock, type UnionContext
 import { recoverJournal } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
-import { nodeOf, dirNode, backingPath } from './namespace.js';
-import { getAttr, permBits, wccOf, DEFAULT_LOWER_STAT_TTL_MS } from './attrs.js';
+import { nodeOf, dirNode, backingPath, LOWER_AT_CACHE_MAX } from './namespace.js';
+import { getAttr, permBits, wccOf, DEFAULT_LOWER_STAT_TTL_MS, LOWER_STAT_MAX } from './attrs.js';
 import { lookupNode, reachByLowerName } from './lookup.js';
 import { readdirRule } from './readdir.js';
 import { readRule, writeRule, commitRule } from './data.js';
@@ -27,6 +27,7 @@ import { removeRule, rmdirRule } from './whiteout.js';
 import { renameRule } from './rename.js';
 import { checkUnion } from './check.js';
 import { UpperAttrCache } from './attr-cache.js';
+import { BoundedMap } from './bounded-map.js';
 
 const noLog: LogFn = () => {};
 
@@ -105,7 +106,12 @@ export class Union implements UnionFs {
       metadata: new MetadataBarrier(),
       applying: new Set(),
       namespace: new NamespaceLock(),
-      cache: { rel: new Map(), lowerRel: new Map(), lowerAt: new Map(), lowerStat: new Map() },
+      cache: {
+        rel: new Map(),
+        lowerRel: new Map(),
+        lowerAt: new BoundedMap(LOWER_AT_CACHE_MAX),
+        lowerStat: new BoundedMap(LOWER_STAT_MAX),
+      },
       upperAttrs: new UpperAttrCache(),
     };
     await recoverJournal(ctx);
