@@ -165,7 +165,12 @@ export class DirSyncer {
       // Let other operations of this tick join before the sync starts.
       await new Promise<void>((r) => setImmediate(r));
       this.pending.delete(dir);
-      await fsyncPath(dir);
+      try {
+        await fsyncPath(dir);
+      } catch (e) {
+        // Removed meanwhile (its entries had to go first): nothing of it left to keep.
+        if (!isErrno(e, 'ENOENT') && !isErrno(e, 'ENOTDIR')) throw e;
+      }
     })();
     this.pending.set(dir, p);
     return p;

@@ -132,6 +132,9 @@ export function blankNode(id: bigint, kind: NodeType): NodeRow {
 /** Bound on cached node rows (rows are cheap to reload). */
 const NODE_CACHE_MAX = 100_000;
 
+/** Fileids reserved per write of the persistent counter. */
+const ID_BLOCK = 1024;
+
 /** Longest a lazily synced commit (durableSoon) stays only in the page cache. */
 const LAZY_SYNC_MS = 200;
 
@@ -143,6 +146,8 @@ export class MetadataStore {
   /** Bumped by every committed write; `durable()` waits for a sync that covers it. */
   private writeGen = 0;
   private syncedGen = 0;
+  /** Ids reserved by the persistent counter and not handed out yet (allocateIds). */
+  private reservedIds: { next: bigint; end: bigint } | null = null;
   /** writeGen as of the last commit: what a WAL fsync covers. */
   private committedGen = 0;
   private syncing: Promise<void> | null = null;
@@ -219,11 +224,21 @@ export class MetadataStore {
     this.write(() => this.stmt.metaSet.run(key, value));
   }
 
-  /** Allocate `count` consecutive fileids from the persistent counter. */
+  /**
+   * Allocate `count` consecutive fileids from the persistent counter. The counter is advanced a
+   * block at a time (one row write per ID_BLOCK ids, inside the caller's transaction): ids of a
+   * block unused at a crash or restart are skipped, never handed out twice.
+   */
   allocateIds(count = 1): bigint {
-    const next = BigInt(this.getMeta('next_id') ?? '2');
-    this.setMeta('next_id', String(next + BigInt(count)));
-    return next;
+    if (this.reservedIds === null || this.reservedIds.next + BigInt(count) > this.reservedIds.end) {
+      const next = this.reservedIds?.next ?? BigInt(this.getMeta('next_id') ?? '2');
+      const end = next + BigInt(Math.max(count, ID_BLOCK));
+      this.setMeta('next_id', String(end));
+      this.reservedIds = { next, end };
+    }
+    const id = this.reservedIds.next;
+    this.reservedIds.next += BigInt(count);
+    return id;
   }
 
   // ---- nodes -----------------------------------------------------------------------------
@@ -349,10 +364,18 @@ export class MetadataStore {
     try {
       return this.db.transaction(fn)();
     } catch (e) {
-      // Rolled back: cached rows may hold uncommitted values.
-      this.nodeCache.clear();
+      this.forgetUncommitted();
       throw e;
     }
+  }
+
+  /**
+   * After a rollback: cached rows may hold undone values, and the id block may have been reserved
+   * by an undone counter write (handing its ids out again would give two objects one fileid).
+   */
+  private forgetUncommitted(): void {
+    this.nodeCache.clear();
+    this.reservedIds = null;
   }
 
   /** One write statement: inside the open batch (opened if needed), counted for durable(). */
@@ -383,7 +406,7 @@ export class MetadataStore {
       this.db.exec('COMMIT');
     } catch (e) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      this.nodeCache.clear();
+      this.forgetUncommitted();
       b.reject(e);
       return;
     }
