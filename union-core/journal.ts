@@ -1,5 +1,6 @@
 /**
- * Crash-safe namespace changes: a redo journal of renames.
+ * Crash-safe namespace changes: a journal of intents — renames and unlinks to redo, and creations
+ * to finish or undo (Building, MadeEntry below).
  *
  * Every change to the upper tree follows one pattern:
  *   1. prepare  — build whatever is new in work/tmp (a copied-up file, a new empty file, a new
