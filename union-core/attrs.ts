@@ -129,24 +129,21 @@ export function attrAtHand(ctx: UnionContext, node: NodeRow): Attr | undefined {
   return st === undefined ? undefined : attrOf(ctx, node, st);
 }
 
+/**
+ * getAttr's slow path, once attrAtHand found nothing: a lower object not remembered (lstat in the
+ * thread pool), or an upper object whose backing file was not in place.
+ */
 async function statAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
   let path = backingPath(ctx, node);
-  const onLower = !node.upper && !node.indexed;
-  let st: StatCore | null | undefined;
-  if (onLower) {
-    st = cachedLowerStat(ctx, node.id);
-    if (st === undefined) {
-      st = await lstatOrNull(path);
-      if (st !== null) rememberLowerStat(ctx, node.id, st);
-    }
-  } else {
-    st = upperLstat(path);
-    if (st === null && (await awaitApplies(ctx))) {
-      // Its copy-up, create or rename was committed but not yet applied: look again.
-      node = nodeOf(ctx, node.id);
-      path = backingPath(ctx, node);
-      st = node.upper || node.indexed ? upperLstat(path) : await lstatOrNull(path);
-    }
+  let st: StatCore | null = null;
+  if (!node.upper && !node.indexed) {
+    st = await lstatOrNull(path);
+    if (st !== null) rememberLowerStat(ctx, node.id, st);
+  } else if (await awaitApplies(ctx)) {
+    // Its copy-up, create or rename was committed but not yet applied: look again.
+    node = nodeOf(ctx, node.id);
+    path = backingPath(ctx, node);
+    st = node.upper || node.indexed ? upperLstat(path) : await lstatOrNull(path);
   }
   if (st === null) {
     if (!node.upper && !node.indexed) {

@@ -66,7 +66,7 @@ export interface Building {
 
 export async function beginCreation(ctx: UnionContext, path: string): Promise<Building> {
   const temp = join(dirname(path), `${NEW_OBJECT_PREFIX}${randomBytes(6).toString('hex')}`);
-  const seq = ctx.store.transaction(() => ctx.store.addIntent(JSON.stringify({ renames: [], building: { temp, path } })));
+  const seq = ctx.store.transaction(() => ctx.store.addIntent(encodeIntent({ renames: [], building: { temp, path } })));
   await ctx.store.settled();
   return { seq, temp, path };
 }
@@ -102,15 +102,19 @@ interface IntentRecord {
   building?: { temp: string; path: string };
 }
 
-function encodeIntent(steps: Plan): string {
+/** An intent: a plan's steps, or a creation being built. */
+type Intent = Plan & { building?: { temp: string; path: string } };
+
+function encodeIntent(steps: Intent): string {
   const record: IntentRecord = { renames: steps.renames };
   if (steps.unlinks?.length) record.unlinks = steps.unlinks;
   const m = steps.made;
   if (m) record.made = { dir: String(m.dir), name: m.name, id: String(m.id), path: m.path };
+  if (steps.building) record.building = steps.building;
   return JSON.stringify(record);
 }
 
-function decodeIntent(text: string): Plan & { building?: { temp: string; path: string } } {
+function decodeIntent(text: string): Intent {
   const parsed = JSON.parse(text) as IntentRecord | RenameStep[];
   if (Array.isArray(parsed)) return { renames: parsed };
   const m = parsed.made;

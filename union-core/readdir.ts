@@ -14,7 +14,7 @@ import type { UnionContext } from './context.js';
 import type { Caller, DirEntry, NodeType, ReaddirResult } from './types.js';
 import { blankNode } from './store.js';
 import { dirNode, nodeOf, lowerDirs, upperPath, statAll } from './namespace.js';
-import { attrAtHand, coreOf, getAttr, rememberLowerStat, requirePerm, type StatCore } from './attrs.js';
+import { attrAtHand, coreOf, getAttr, rememberLowerStat, requirePerm, LOWER_STAT_MAX, type StatCore } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
 import { lowerNode } from './lookup.js';
@@ -29,8 +29,11 @@ interface Found {
   st?: StatCore;
 }
 
-/** Entries of one completion whose stats are kept for the lower-stat cache (attrs.ts). */
-const KEEP_STATS = 50_000;
+/**
+ * Entries of one completion whose stats are kept for the lower-stat cache: the half of its bound
+ * that the cache keeps when it overflows (attrs.ts, bounded-map.ts).
+ */
+const KEEP_STATS = LOWER_STAT_MAX / 2;
 
 /**
  * Gather the visible entries of all layers of a directory that have no row yet (`known` are the

@@ -418,8 +418,8 @@ export class MetadataStore {
    * Resolves once every write made so far is committed (survives a process kill): callers that
    * answered with rows they wrote without needing an fsync (a new lower entry) wait here first.
    */
-  async settled(): Promise<void> {
-    if (this.batch) await this.batch.committed;
+  settled(): Promise<void> | undefined {
+    return this.batch?.committed;
   }
 
   /**

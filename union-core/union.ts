@@ -52,7 +52,8 @@ export class Union implements UnionFs {
           ? namespace.shared(() => upperAttrs.duringChange(fn))
           : namespace.exclusive(() => upperAttrs.duringChange(fn)));
       // Whatever the answer rests on is committed before it leaves (store.ts: batches).
-      await this.ctx.store.settled();
+      const committing = this.ctx.store.settled();
+      if (committing) await committing;
       return result;
     } catch (e) {
       throw fromFsError(e);

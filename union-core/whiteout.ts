@@ -35,10 +35,22 @@ async function victimAttr(ctx: UnionContext, node: NodeRow): Promise<Attr | unde
 
 /**
  * Inside a transaction: drop the row (dir, name) -> victim and whatever the victim's lifetime
- * needs. Returns the renames that move upper data aside. `upperName` is the victim's upper path
- * under this name (computed before any row changed).
+ * needs. Returns the renames that move upper data aside into work/tmp. `upperName` is the
+ * victim's upper path under this name (computed before any row changed). With `unlinks`, an upper
+ * file's name goes there instead, to be unlinked where it is (a removal: moving it to work/tmp
+ * first, a rename that locks work/tmp too, buys nothing once the rows no longer name it; a rename
+ * over the name needs the move, see journal.ts firstUnapplied). Directories always move, to be
+ * deleted with whatever untracked content they hold.
  */
-export function dropName(ctx: UnionContext, dirId: bigint, name: string, victim: NodeRow, attr: Attr | undefined, upperName: string): RenameStep[] {
+export function dropName(
+  ctx: UnionContext,
+  dirId: bigint,
+  name: string,
+  victim: NodeRow,
+  attr: Attr | undefined,
+  upperName: string,
+  unlinks?: string[],
+): RenameStep[] {
   const { store } = ctx;
   store.deleteEntry(dirId, name);
   const remaining = store.countLinks(victim.id);
@@ -49,7 +61,8 @@ export function dropName(ctx: UnionContext, dirId: bigint, name: string, victim:
     if (victim.upper) steps.push({ from: upperName, to: tmpPath(ctx, 'rmdir') });
     return steps;
   }
-  if (victim.upper) steps.push({ from: upperName, to: tmpPath(ctx, 'unlink') });
+  if (victim.upper && unlinks) unlinks.push(upperName);
+  else if (victim.upper) steps.push({ from: upperName, to: tmpPath(ctx, 'unlink') });
   const nlinkNow = victim.nlink ?? attr?.nlink ?? 1;
   // A lower or indexed object may have visible names no row records yet (not looked up): it lives
   // on while its count says so, and a lookup of such a name finds it (and its index copy) again.
@@ -84,12 +97,8 @@ async function removeName(ctx: UnionContext, dirId: bigint, name: string, caller
     await commitAndApply(ctx, () => {
       const again = ctx.store.getEntry(dirId, name);
       if (!again || again.id !== victim.id) fail('ENOENT');
-      const steps = dropName(ctx, dirId, name, nodeOf(ctx, victim.id), attr, upperName);
-      // A file's name is unlinked where it is: moving it to work/tmp first (a rename that locks
-      // work/tmp too) buys nothing once the rows no longer name it. Directories still go there,
-      // to be deleted with whatever untracked content they hold.
-      const unlinks = wantDir ? [] : steps.filter((s) => s.from === upperName).map((s) => s.from);
-      aside = steps.filter((s) => !unlinks.includes(s.from));
+      const unlinks: string[] = [];
+      aside = dropName(ctx, dirId, name, nodeOf(ctx, victim.id), attr, upperName, unlinks);
       return { renames: aside, unlinks };
     });
     clearPathCaches(ctx);
