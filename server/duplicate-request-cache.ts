@@ -97,11 +97,18 @@ export class DuplicateRequestCache {
     this.bytes -= entry.bytes;
   }
 
-  /** Oldest first (Map keeps insertion order); calls still running are kept, they are few. */
+  /**
+   * Oldest first (Map keeps insertion order); calls still running are kept, they are few. Evicts
+   * down to 7/8 of the bounds at once: a Map keeps deleted slots at its front until it next grows,
+   * and every eviction walks over them, so evicting one entry per insert cost a walk over
+   * thousands of dead slots per call.
+   */
   private evict(): void {
     if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) return;
+    const entries = this.maxEntries - (this.maxEntries >> 3);
+    const bytes = this.maxBytes - (this.maxBytes >> 3);
     for (const [key, e] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+      if (this.entries.size <= entries && this.bytes <= bytes) break;
       if (e.reply) this.drop(key, e);
     }
   }

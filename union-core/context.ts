@@ -6,6 +6,7 @@ import type { StatCore } from './attrs.js';
 import type { MetadataStore } from './store.js';
 import type { Layers } from './layers.js';
 import type { UpperAttrCache } from './attr-cache.js';
+import type { OpenFiles } from './open-files.js';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -31,6 +32,8 @@ export interface UnionContext {
   namespace: NamespaceLock;
   /** Attributes of upper objects while nothing changes (attr-cache.ts). */
   upperAttrs: UpperAttrCache;
+  /** Descriptors of backing files kept between data calls (open-files.ts). */
+  openFiles: OpenFiles;
   cache: {
     /** Derived paths by fileid; cleared whenever a directory moves or disappears. */
     rel: Map<bigint, string>;

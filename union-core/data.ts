@@ -1,47 +1,50 @@
 /**
  * File data: read, write at the three stability levels, commit, truncate.
  *
- * Reads of lower files open with O_NOATIME where the kernel allows it, so serving a lower never
- * touches it. Writes copy the file up first. `file-sync` fsyncs, `data-sync` fdatasyncs, `unstable`
- * leaves the data in the page cache until `commit` fsyncs the file (Linux fsync covers every
- * descriptor's dirty pages of the inode).
+ * Descriptors are kept open between calls (open-files.ts); reads open with O_NOATIME where the
+ * kernel allows it, so serving a lower never touches it. Writes copy the file up first.
+ * `file-sync` fsyncs, `data-sync` fdatasyncs, `unstable` leaves the data in the page cache until
+ * `commit` fsyncs the file (Linux fsync covers every descriptor's dirty pages of the inode).
  */
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { read, write, fsync, fdatasync, ftruncate } from 'node:fs';
 import { chmodPath } from './upper-fs.js';
-import { constants } from 'node:fs';
 import type { UnionContext } from './context.js';
 import type { Caller, Stability, Wcc } from './types.js';
 import { nodeOf, backingPath } from './namespace.js';
 import { getAttr, requirePerm, wccOf } from './attrs.js';
 import { copyUp } from './copy-up.js';
-import { fail, isErrno } from './errors.js';
+import { fail } from './errors.js';
 
-async function openForRead(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, constants.O_RDONLY | constants.O_NOATIME);
-  } catch (e) {
-    // O_NOATIME is refused for files the process does not own unless it is privileged.
-    if (isErrno(e, 'EPERM')) return open(path, constants.O_RDONLY);
-    throw e;
-  }
+function readAt(fd: number, into: Buffer, count: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, into, 0, count, position, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
-export async function readRule(ctx: UnionContext, id: bigint, offset: bigint, count: number, caller: Caller) {
+function writeAt(fd: number, data: Buffer, from: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    write(fd, data, from, data.length - from, position, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+}
+
+function syncFd(fd: number, dataOnly = false): Promise<void> {
+  return new Promise((resolve, reject) => (dataOnly ? fdatasync : fsync)(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * Read up to `count` bytes at `offset`. `into`, when given, receives the data (at least `count`
+ * bytes; the server lends a pooled buffer); else a new one is made.
+ */
+export async function readRule(ctx: UnionContext, id: bigint, offset: bigint, count: number, caller: Caller, into?: Buffer) {
   const node = nodeOf(ctx, id);
   if (node.kind === 'dir') fail('EISDIR');
   if (node.kind !== 'file') fail('EINVAL', 'not a regular file');
   const before = await getAttr(ctx, node);
   requirePerm(before, caller, 4);
-  const fh = await openForRead(backingPath(ctx, node));
-  try {
-    const data = Buffer.allocUnsafe(count);
-    const { bytesRead } = await fh.read(data, 0, count, Number(offset));
-    const attr = await getAttr(ctx, nodeOf(ctx, id));
-    return { data: data.subarray(0, bytesRead), eof: offset + BigInt(bytesRead) >= attr.size, attr };
-  } finally {
-    await fh.close();
-  }
+  const data = into ?? Buffer.allocUnsafe(count);
+  const bytesRead = await ctx.openFiles.use(id, backingPath(ctx, node), 'read', (fd) => readAt(fd, data, count, Number(offset)));
+  if (!ctx.privileged) ctx.upperAttrs.forget(id);
+  const attr = await getAttr(ctx, nodeOf(ctx, id));
+  return { data: data.subarray(0, bytesRead), eof: offset + BigInt(bytesRead) >= attr.size, attr };
 }
 
 /**
@@ -55,9 +58,8 @@ export function modeAfterWrite(mode: number, caller: Caller): number {
   return mode & ~0o4000 & ~((mode & 0o010) !== 0 ? 0o2000 : 0);
 }
 
-async function syncAs(fh: FileHandle, stability: Stability): Promise<void> {
-  if (stability === 'file-sync') await fh.sync();
-  else if (stability === 'data-sync') await fh.datasync();
+async function syncAs(fd: number, stability: Stability): Promise<void> {
+  if (stability !== 'unstable') await syncFd(fd, stability === 'data-sync');
 }
 
 export async function writeRule(
@@ -75,19 +77,14 @@ export async function writeRule(
   requirePerm(before, caller, 2);
   if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) fail('EFBIG');
   await copyUp(ctx, id);
-  const fh = await open(backingPath(ctx, nodeOf(ctx, id)), 'r+');
-  try {
+  await ctx.openFiles.use(id, backingPath(ctx, nodeOf(ctx, id)), 'write', async (fd) => {
     let written = 0;
-    while (written < data.length) {
-      const { bytesWritten } = await fh.write(data, written, data.length - written, Number(offset) + written);
-      written += bytesWritten;
-    }
-    await syncAs(fh, stability);
-  } finally {
-    await fh.close();
-  }
+    while (written < data.length) written += await writeAt(fd, data, written, Number(offset) + written);
+    await syncAs(fd, stability);
+  });
   const kept = modeAfterWrite(before.mode, caller);
   if (kept !== before.mode) chmodPath(backingPath(ctx, nodeOf(ctx, id)), kept);
+  ctx.upperAttrs.forget(id);
   const after = await getAttr(ctx, nodeOf(ctx, id));
   return { count: data.length, committed: stability, wcc: { before: wccOf(before), after } };
 }
@@ -96,12 +93,8 @@ export async function commitRule(ctx: UnionContext, id: bigint): Promise<Wcc> {
   const node = nodeOf(ctx, id);
   const before = await getAttr(ctx, node);
   if (node.kind === 'file' && (node.upper || node.indexed)) {
-    const fh = await open(backingPath(ctx, node), 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    // Any descriptor's fsync covers the file (a read-only one is enough, and always allowed).
+    await ctx.openFiles.use(id, backingPath(ctx, node), 'read', (fd) => syncFd(fd));
   }
   return { before: wccOf(before), after: await getAttr(ctx, nodeOf(ctx, id)) };
 }
@@ -109,11 +102,8 @@ export async function commitRule(ctx: UnionContext, id: bigint): Promise<Wcc> {
 /** Set a file's size (copying it up; a truncate to zero copies no data). */
 export async function truncateRule(ctx: UnionContext, id: bigint, size: bigint): Promise<void> {
   await copyUp(ctx, id, { empty: size === 0n });
-  const fh = await open(backingPath(ctx, nodeOf(ctx, id)), 'r+');
-  try {
-    await fh.truncate(Number(size));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await ctx.openFiles.use(id, backingPath(ctx, nodeOf(ctx, id)), 'write', async (fd) => {
+    await new Promise<void>((resolve, reject) => ftruncate(fd, Number(size), (err) => (err ? reject(err) : resolve())));
+    await syncFd(fd);
+  });
 }

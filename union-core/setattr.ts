@@ -78,7 +78,8 @@ export async function setattrRule(ctx: UnionContext, id: bigint, set: SetAttrs, 
   checkSetattrPermissions(before, set, caller);
   if (set.size !== undefined) await truncateRule(ctx, id, set.size);
   const node = nodeOf(ctx, id);
-  const attr = await getAttr(ctx, node);
+  // Only a truncate changed the object since `before` was read (copy-up, size, times).
+  const attr = set.size !== undefined ? await getAttr(ctx, node) : before;
   let mode = set.mode !== undefined ? set.mode & 0o7777 : attr.mode;
   mode = modeAfterChown(attr, set, mode);
   // chmod by anyone but root cannot set set-group-ID for a group it is not in (Linux setattr_copy):
@@ -109,5 +110,6 @@ export async function setattrRule(ctx: UnionContext, id: bigint, set: SetAttrs, 
       return { renames: [] };
     });
   }
+  ctx.upperAttrs.forget(id);
   return { before: wccOf(before), after: await getAttr(ctx, nodeOf(ctx, id)) };
 }

@@ -195,7 +195,8 @@ export interface UnionFs {
   setattr(id: bigint, attrs: SetAttrs, caller: Caller): Promise<Wcc>;
   /** Which of the asked AccessBits the caller has. */
   access(id: bigint, mask: number, caller: Caller): Promise<{ granted: number; attr: Attr }>;
-  read(id: bigint, offset: bigint, count: number, caller: Caller): Promise<{ data: Buffer; eof: boolean; attr: Attr }>;
+  /** Read up to `count` bytes; into `into` (at least `count` long) when given, the data a view of it. */
+  read(id: bigint, offset: bigint, count: number, caller: Caller, into?: Buffer): Promise<{ data: Buffer; eof: boolean; attr: Attr }>;
   write(
     id: bigint,
     offset: bigint,

@@ -28,6 +28,7 @@ import { renameRule } from './rename.js';
 import { checkUnion } from './check.js';
 import { UpperAttrCache } from './attr-cache.js';
 import { BoundedMap } from './bounded-map.js';
+import { OpenFiles } from './open-files.js';
 
 const noLog: LogFn = () => {};
 
@@ -41,16 +42,19 @@ export class Union implements UnionFs {
   /**
    * Runs one operation, mapping file-system errors to UnionErrors. Renames run alone (see
    * NamespaceLock): they change the upper paths of existing objects, which every other operation
-   * derives from the rows. Anything not marked a query may change attributes (attr-cache.ts).
+   * derives from the rows. A 'change' may change any attributes; `{ changes }` only those of the
+   * named objects, each forgotten by its rule right after it changed (attr-cache.ts).
    */
-  private async op<T>(fn: () => Promise<T>, kind: 'query' | 'change' | 'rename' = 'change'): Promise<T> {
+  private async op<T>(fn: () => Promise<T>, kind: 'query' | 'change' | 'rename' | { changes: bigint[] } = 'change'): Promise<T> {
     const { namespace, upperAttrs } = this.ctx;
     try {
       const result = await (kind === 'query'
         ? namespace.shared(fn)
         : kind === 'change'
           ? namespace.shared(() => upperAttrs.duringChange(fn))
-          : namespace.exclusive(() => upperAttrs.duringChange(fn)));
+          : kind === 'rename'
+            ? namespace.exclusive(() => upperAttrs.duringChange(fn))
+            : namespace.shared(() => upperAttrs.duringChangeOf(kind.changes, fn)));
       // Whatever the answer rests on is committed before it leaves (store.ts: batches).
       const committing = this.ctx.store.settled();
       if (committing) await committing;
@@ -114,6 +118,7 @@ export class Union implements UnionFs {
         lowerStat: new BoundedMap(LOWER_STAT_MAX),
       },
       upperAttrs: new UpperAttrCache(),
+      openFiles: new OpenFiles(),
     };
     await recoverJournal(ctx);
     await ensureLowerLinkIndex(ctx);
@@ -132,7 +137,14 @@ export class Union implements UnionFs {
   }
 
   setattr(id: bigint, attrs: SetAttrs, caller: Caller): Promise<Wcc> {
-    return this.op(() => setattrRule(this.ctx, id, attrs, caller));
+    // A size change may copy the file up (new upper directories on the way): a wide change.
+    return this.op(() => setattrRule(this.ctx, id, attrs, caller), attrs.size === undefined ? { changes: [id] } : 'change');
+  }
+
+  /** Changes of object `id` alone when it is on the upper already, else a wide one (copy-up). */
+  private onlyIfUpper(id: bigint): { changes: bigint[] } | 'change' {
+    const node = this.ctx.store.getNode(id);
+    return node && (node.upper || node.indexed) ? { changes: [id] } : 'change';
   }
 
   access(id: bigint, mask: number, caller: Caller) {
@@ -148,20 +160,24 @@ export class Union implements UnionFs {
     }, 'query');
   }
 
-  read(id: bigint, offset: bigint, count: number, caller: Caller) {
-    return this.op(() => readRule(this.ctx, id, offset, count, caller));
+  read(id: bigint, offset: bigint, count: number, caller: Caller, into?: Buffer) {
+    // Reads leave the atime alone (O_NOATIME), except where the server may not use it.
+    return this.op(() => readRule(this.ctx, id, offset, count, caller, into), this.ctx.privileged ? 'query' : { changes: [id] });
   }
 
   write(id: bigint, offset: bigint, data: Buffer, stability: Stability, caller: Caller) {
-    return this.op(() => writeRule(this.ctx, id, offset, data, stability, caller));
+    return this.op(() => writeRule(this.ctx, id, offset, data, stability, caller), this.onlyIfUpper(id));
   }
 
   commit(id: bigint): Promise<Wcc> {
-    return this.op(() => commitRule(this.ctx, id));
+    return this.op(() => commitRule(this.ctx, id), { changes: [id] });
   }
 
   create(dir: bigint, name: string, how: CreateHow, caller: Caller) {
-    return this.creating(dir, async (ctx): Promise<Made> => {
+    // A file made in an upper directory changes that directory and itself; opening an existing
+    // file with a size (copy-up, truncate) is a wide change.
+    const reach = how.mode !== 'exclusive' && how.attrs.size !== undefined ? 'change' : this.onlyIfUpper(dir);
+    return this.creating(dir, reach, async (ctx): Promise<Made> => {
       if (how.mode === 'exclusive') {
         const existing = ctx.store.getEntry(dir, name);
         const node = existing && nodeOf(ctx, existing.id);
@@ -181,15 +197,15 @@ export class Union implements UnionFs {
   }
 
   mkdir(dir: bigint, name: string, attrs: SetAttrs, caller: Caller) {
-    return this.creating(dir, (ctx) => createObject(ctx, dir, name, newDir(attrs), caller));
+    return this.creating(dir, 'change', (ctx) => createObject(ctx, dir, name, newDir(attrs), caller));
   }
 
   symlink(dir: bigint, name: string, target: string, attrs: SetAttrs, caller: Caller) {
-    return this.creating(dir, (ctx) => createObject(ctx, dir, name, newSymlink(target, attrs), caller));
+    return this.creating(dir, 'change', (ctx) => createObject(ctx, dir, name, newSymlink(target, attrs), caller));
   }
 
   mknod(dir: bigint, name: string, type: 'char' | 'block' | 'socket' | 'fifo', attrs: SetAttrs, rdev: { major: number; minor: number }, caller: Caller) {
-    return this.creating(dir, (ctx) => createObject(ctx, dir, name, newSpecial(type, attrs, rdev), caller));
+    return this.creating(dir, 'change', (ctx) => createObject(ctx, dir, name, newSpecial(type, attrs, rdev), caller));
   }
 
   /**
@@ -197,15 +213,17 @@ export class Union implements UnionFs {
    * attributes are read again after it is in place; if a concurrent remove took it meanwhile, the
    * answer carries the attributes it was made with (the creation did happen).
    */
-  private creating(dir: bigint, make: (ctx: UnionContext) => Promise<Made>) {
+  private creating(dir: bigint, reach: 'change' | { changes: bigint[] }, make: (ctx: UnionContext) => Promise<Made>) {
     return this.op(async () => {
       const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
       const made = await make(this.ctx);
+      this.ctx.upperAttrs.forget(dir);
+      this.ctx.upperAttrs.forget(made.node.id);
       let attr = made.attr;
       const now = this.ctx.store.getNode(made.node.id);
       if (now) attr = await getAttr(this.ctx, now).catch((e: UnionError) => (e.code === 'ESTALE' ? made.attr : Promise.reject(e)));
       return { fileid: made.node.id, attr, dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
-    });
+    }, reach);
   }
 
   readlink(id: bigint, _caller: Caller): Promise<string> {
@@ -228,19 +246,22 @@ export class Union implements UnionFs {
   }
 
   remove(dir: bigint, name: string, caller: Caller) {
-    return this.changingDir(dir, () => removeRule(this.ctx, dir, name, caller));
+    // Unlinking a file changes the directory and the file (whiteout.ts forgets it); a directory's
+    // removal moves a tree aside: wide.
+    return this.changingDir(dir, this.onlyIfUpper(dir), () => removeRule(this.ctx, dir, name, caller));
   }
 
   rmdir(dir: bigint, name: string, caller: Caller) {
-    return this.changingDir(dir, () => rmdirRule(this.ctx, dir, name, caller));
+    return this.changingDir(dir, 'change', () => rmdirRule(this.ctx, dir, name, caller));
   }
 
-  private changingDir(dir: bigint, change: () => Promise<void>) {
+  private changingDir(dir: bigint, reach: 'change' | { changes: bigint[] }, change: () => Promise<void>) {
     return this.op(async () => {
       const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
       await change();
+      this.ctx.upperAttrs.forget(dir);
       return { dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
-    });
+    }, reach);
   }
 
   rename(fromDir: bigint, fromName: string, toDir: bigint, toName: string, caller: Caller) {
@@ -289,6 +310,7 @@ export class Union implements UnionFs {
 
   async close(): Promise<void> {
     await this.ctx.store.durable();
+    this.ctx.openFiles.closeAll();
     this.ctx.store.close();
   }
 }

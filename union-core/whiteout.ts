@@ -68,6 +68,8 @@ export function dropName(
   // on while its count says so, and a lookup of such a name finds it (and its index copy) again.
   if (remaining === 0 && (victim.upper || nlinkNow <= 1)) {
     store.deleteNode(victim.id);
+    // Its kept descriptors would hold the file's space until they idle out.
+    ctx.openFiles.forget(victim.id);
     if (victim.indexed) steps.push({ from: join(ctx.layers.indexDir, String(victim.id)), to: tmpPath(ctx, 'unlink') });
   } else if (victim.indexed || !victim.upper) {
     store.putNode({ ...victim, nlink: Math.max(nlinkNow - 1, 0) });
@@ -102,6 +104,9 @@ async function removeName(ctx: UnionContext, dirId: bigint, name: string, caller
       return { renames: aside, unlinks };
     });
     clearPathCaches(ctx);
+    // Its link count and ctime changed (another name may still show it); the directory's too.
+    ctx.upperAttrs.forget(victim.id);
+    ctx.upperAttrs.forget(dirId);
     await Promise.all(aside.map((s) => discard(s.to)));
   });
 }

@@ -68,6 +68,17 @@ interface Registration {
   authPolicy?: AuthPolicy;
 }
 
+/**
+ * Reply chunks as dispatch hands them to a transport. `sent`, when present, must be called once
+ * the transport no longer needs the chunks (see CallContext.afterSend); use replySent.
+ */
+export type ReplyChunks = Buffer[] & { sent?: () => void };
+
+/** Tell the reply's lenders that the transport is done with it (sent, failed or dropped). */
+export function replySent(chunks: ReplyChunks | null): void {
+  chunks?.sent?.();
+}
+
 /** Initial reply buffer: headers and most results fit; READ data is referenced, not copied. */
 const REPLY_INITIAL_SIZE = 512;
 
@@ -124,7 +135,7 @@ export class RpcDispatcher {
    * Handle one record. Resolves with the reply chunks (with a TCP record mark in front when
    * `recordMark`), or null when nothing must be sent. Never rejects.
    */
-  async dispatch(record: Buffer, from: TransportInfo, recordMark: boolean): Promise<Buffer[] | null> {
+  async dispatch(record: Buffer, from: TransportInfo, recordMark: boolean): Promise<ReplyChunks | null> {
     try {
       return await this.dispatchRecord(record, from, recordMark);
     } catch (e) {
@@ -181,6 +192,8 @@ export class RpcDispatcher {
       localPort: from.localPort,
       localAddress: from.localAddress,
     };
+    let lent: (() => void)[] | undefined;
+    ctx.afterSend = (fn) => (lent ??= []).push(fn);
     const argsStart = r.pos;
     let args: unknown;
     try {
@@ -191,7 +204,15 @@ export class RpcDispatcher {
       }
       return this.systemError(ctx, proc, 'decode', e, recordMark);
     }
-    const execute = () => this.execute(proc, args, ctx, recordMark);
+    const execute = () =>
+      this.execute(proc, args, ctx, recordMark).then((chunks: ReplyChunks) => {
+        if (lent) {
+          const release = lent;
+          // Once only, however often a transport says so: a buffer given back twice would be lent twice.
+          chunks.sent = () => release.splice(0).forEach((fn) => fn());
+        }
+        return chunks;
+      });
     if (!reg.interceptor) return execute();
     const rawArgs = r.buf.subarray(argsStart, r.end);
     return reg.interceptor({ ctx, proc, rawArgs }, execute).catch((e: unknown) =>

@@ -14,11 +14,22 @@
  *
  * Views of incoming chunks are kept until the record completes, so chunks must not be reused by
  * the caller after `push` (true for buffers handed out by `net.Socket`).
+ *
+ * With a pool, a big record that has to be joined (a WRITE's MiB, spread over socket reads) is
+ * joined into a pooled buffer, handed out beside the record: the receiver gives it back once
+ * nothing refers to the record any more.
  */
+
+import type { BufferPool } from './buffer-pool.js';
 
 const LAST_FRAGMENT = 0x8000_0000;
 const LENGTH_MASK = 0x7fff_ffff;
 const HEADER_BYTES = 4;
+/**
+ * Smaller joined records are allocated: a slow call would hold a pooled MiB for a few hundred
+ * bytes, and small allocations are cheap for the collector.
+ */
+const POOLED_FROM = 64 * 1024;
 
 /** A peer announced a record bigger than the cap: the stream cannot be resynchronised. */
 export class RecordTooLargeError extends Error {
@@ -51,7 +62,8 @@ export class RecordFramer {
    */
   constructor(
     private readonly maxRecordSize: number,
-    private readonly onRecord: (record: Buffer) => void,
+    private readonly onRecord: (record: Buffer, pooled?: Buffer) => void,
+    private readonly pool?: BufferPool,
   ) {}
 
   /**
@@ -121,8 +133,14 @@ export class RecordFramer {
     this.fragmentLeft = -1;
     if (!this.fragmentIsLast) return;
     const parts = this.parts;
+    const size = this.recordSize;
     this.parts = [];
     this.recordSize = 0;
-    this.onRecord(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    if (parts.length === 1) return this.onRecord(parts[0]);
+    if (!this.pool || size < POOLED_FROM || size > this.pool.size) return this.onRecord(Buffer.concat(parts, size));
+    const pooled = this.pool.take();
+    let at = 0;
+    for (const p of parts) at += p.copy(pooled, at);
+    this.onRecord(pooled.subarray(0, size), pooled);
   }
 }

@@ -9,6 +9,7 @@
  * - reply.ts       reply header: encoders, prebuilt status replies, decoder for the client
  * - dispatcher.ts  program registry and the call path (statuses, auth policy, interceptor)
  * - tcp-server.ts, udp-server.ts, server.ts   transports and the RpcServer facade
+ * - buffer-pool.ts big buffers reused by records and replies
  * - client.ts      RpcClient over TCP/UDP; errors.ts its typed failures
  * - logger.ts      JSON-lines Logger and FALLTHRU_TRACE subsystem tracing
  */
@@ -42,7 +43,8 @@ export {
   type ReplyBody,
   type ReplyHeader,
 } from './reply.js';
-export { RpcDispatcher, requireAuthSys, type AuthPolicy, type ProgramOptions, type TransportInfo } from './dispatcher.js';
+export { BufferPool } from './buffer-pool.js';
+export { RpcDispatcher, requireAuthSys, replySent, type ReplyChunks, type AuthPolicy, type ProgramOptions, type TransportInfo } from './dispatcher.js';
 export { RpcTcpTransport, type TcpTransportOptions } from './tcp-server.js';
 export { RpcUdpTransport, type UdpTransportOptions } from './udp-server.js';
 export { RpcServer, DEFAULT_MAX_RECORD_SIZE, type BoundPorts, type ListenOptions, type RpcServerOptions } from './server.js';

@@ -15,9 +15,13 @@
  */
 
 import net from 'node:net';
-import type { RpcDispatcher, TransportInfo } from './dispatcher.js';
+import { replySent, type ReplyChunks, type RpcDispatcher, type TransportInfo } from './dispatcher.js';
 import { RecordFramer, RecordTooLargeError } from './framer.js';
+import { BufferPool } from './buffer-pool.js';
 import type { Logger } from './logger.js';
+
+/** Records up to this size are joined into pooled buffers: a 1 MiB NFS WRITE with its headers. */
+const POOLED_RECORD_MAX = 1024 * 1024 + 64 * 1024;
 
 export interface TcpTransportOptions {
   /** Largest record accepted, in bytes (fragments joined, headers excluded). */
@@ -35,8 +39,8 @@ class TcpConnection {
   private readonly framer: RecordFramer;
   private readonly info: TransportInfo;
   private inFlight = 0;
-  /** Records framed while at the in-flight cap (at most one read's worth). */
-  private readonly waiting: Buffer[] = [];
+  /** Records framed while at the in-flight cap (at most one read's worth), with their pooled buffers. */
+  private readonly waiting: Array<[Buffer, Buffer | undefined]> = [];
   /** No more reading: the transport is closing or the peer half-closed. */
   private draining = false;
   /** A cork is in place until the next tick (see send). */
@@ -47,6 +51,7 @@ class TcpConnection {
     private readonly socket: net.Socket,
     private readonly dispatcher: RpcDispatcher,
     private readonly opts: TcpTransportOptions,
+    private readonly pool: BufferPool,
   ) {
     this.info = {
       transport: 'tcp',
@@ -55,7 +60,7 @@ class TcpConnection {
       localPort: socket.localPort ?? 0,
       localAddress: socket.localAddress,
     };
-    this.framer = new RecordFramer(opts.maxRecordSize, (record) => this.onRecord(record));
+    this.framer = new RecordFramer(opts.maxRecordSize, (record, pooled) => this.onRecord(record, pooled), pool);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -84,25 +89,33 @@ class TcpConnection {
     }
   }
 
-  private onRecord(record: Buffer): void {
+  private onRecord(record: Buffer, pooled: Buffer | undefined): void {
     if (this.inFlight >= this.opts.maxCallsInFlight) {
-      this.waiting.push(record);
+      this.waiting.push([record, pooled]);
       this.updateFlow();
       return;
     }
-    this.start(record);
+    this.start(record, pooled);
   }
 
-  private start(record: Buffer): void {
+  private start(record: Buffer, pooled: Buffer | undefined): void {
     this.inFlight++;
     this.updateFlow();
-    void this.dispatcher.dispatch(record, this.info, true).then((chunks) => this.finish(chunks));
+    void this.dispatcher.dispatch(record, this.info, true).then((chunks) => this.finish(chunks, pooled));
   }
 
-  private finish(chunks: Buffer[] | null): void {
+  private finish(chunks: ReplyChunks | null, pooled: Buffer | undefined): void {
     this.inFlight--;
-    if (chunks && !this.socket.destroyed && this.socket.writable) this.send(chunks);
-    while (this.waiting.length > 0 && this.inFlight < this.opts.maxCallsInFlight) this.start(this.waiting.shift()!);
+    // The record's pooled buffer goes back with the reply: a reply may still refer to its bytes.
+    const done = pooled
+      ? () => {
+          replySent(chunks);
+          this.pool.give(pooled);
+        }
+      : chunks?.sent && (() => replySent(chunks));
+    if (chunks && !this.socket.destroyed && this.socket.writable) this.send(chunks, done);
+    else if (done) done();
+    while (this.waiting.length > 0 && this.inFlight < this.opts.maxCallsInFlight) this.start(...this.waiting.shift()!);
     this.updateFlow();
   }
 
@@ -111,7 +124,7 @@ class TcpConnection {
    * after every I/O completion of this turn has run), so all replies finished together (a
    * pipelined burst) leave in one writev instead of one each.
    */
-  private send(chunks: Buffer[]): void {
+  private send(chunks: Buffer[], done: (() => void) | undefined): void {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -120,7 +133,11 @@ class TcpConnection {
         this.socket.uncork();
       });
     }
-    for (const c of chunks) this.socket.write(c);
+    const last = chunks.length - 1;
+    // The last chunk's callback: the socket has handed everything to the kernel, or failed.
+    for (let i = 0; i < last; i++) this.socket.write(chunks[i]);
+    if (done) this.socket.write(chunks[last], done);
+    else this.socket.write(chunks[last]);
   }
 
   /** Read only while below both caps; end the connection once a drain has nothing left to do. */
@@ -165,11 +182,15 @@ class TcpConnection {
 export class RpcTcpTransport {
   private server?: net.Server;
   private readonly connections = new Set<TcpConnection>();
+  /** Joined big records (WRITEs), shared by all connections; 16 kept. */
+  private readonly recordPool: BufferPool;
 
   constructor(
     private readonly dispatcher: RpcDispatcher,
     private readonly opts: TcpTransportOptions,
-  ) {}
+  ) {
+    this.recordPool = new BufferPool(Math.min(opts.maxRecordSize, POOLED_RECORD_MAX), 16);
+  }
 
   /** Start listening; resolves with the bound port (useful with port 0). */
   listen(host: string, port: number): Promise<number> {
@@ -187,7 +208,7 @@ export class RpcTcpTransport {
   }
 
   private accept(socket: net.Socket): void {
-    const conn = new TcpConnection(socket, this.dispatcher, this.opts);
+    const conn = new TcpConnection(socket, this.dispatcher, this.opts, this.recordPool);
     this.connections.add(conn);
     void conn.closed.then(() => this.connections.delete(conn));
   }

@@ -87,6 +87,13 @@ export interface CallContext {
    * a service bound to 0.0.0.0 with this address (RFC 1833 section 2.2.1, "merged" address).
    */
   localAddress?: string;
+  /**
+   * Run `fn` once the transport is done with the reply (written to the socket, or dropped): a
+   * handler that lends the reply a buffer from a pool (READ data, sent by reference) gets it
+   * back here. Only for procedures whose replies are not kept by a duplicate request cache.
+   * Absent where no dispatcher made the context (tests calling handlers directly).
+   */
+  afterSend?: (fn: () => void) => void;
 }
 
 /**

@@ -8,7 +8,7 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { RpcDispatcher } from './dispatcher.js';
+import { replySent, type ReplyChunks, type RpcDispatcher } from './dispatcher.js';
 import type { Logger } from './logger.js';
 
 export interface UdpTransportOptions {
@@ -64,18 +64,20 @@ export class RpcUdpTransport {
     });
   }
 
-  private send(socket: dgram.Socket, chunks: Buffer[], to: dgram.RemoteInfo): void {
+  private send(socket: dgram.Socket, chunks: ReplyChunks, to: dgram.RemoteInfo): void {
     const failed = (e: Error) =>
       this.opts.logger.log('warn', 'rpc udp reply not sent', { to: `${to.address}:${to.port}`, error: e.message });
     try {
       socket.send(chunks, to.port, to.address, (e) => {
         // EMSGSIZE (a reply over 64 KiB) is the usual cause: the client should have used TCP.
         if (e) failed(e);
+        replySent(chunks);
         this.callDone();
       });
     } catch (e) {
       // The socket was closed under us (close() gave up waiting for a slow call).
       failed(e as Error);
+      replySent(chunks);
       this.callDone();
     }
   }

@@ -60,6 +60,9 @@ export function encodeHypers(w: XdrWriter, h: Hypers): void {
   w.int64(h.a).uint64(h.b).int64(h.c);
 }
 
+/** Buffers of BIG replies the transports have given back (CallContext.afterSend), in order. */
+export const bigReturned: Buffer[] = [];
+
 const voidDecode = () => undefined;
 const voidEncode = () => {};
 
@@ -117,7 +120,12 @@ const procedures: ProcedureDef[] = [
       if (n > 4 * 1024 * 1024) throw new XdrDecodeError(at, `big size ${n}`);
       return n;
     },
-    handle: (n: number) => Buffer.alloc(n, 0x5a),
+    // Lent to the reply, as READ does with its pooled buffers: the transport gives it back.
+    handle: (n: number, ctx) => {
+      const data = Buffer.alloc(n, 0x5a);
+      ctx.afterSend?.(() => bigReturned.push(data));
+      return data;
+    },
     encode: (w, data: Buffer) => void w.opaqueRef(data),
   },
 ];

@@ -22,7 +22,7 @@ import {
   type RpcProgram,
 } from '../../protocol/rpc/index.js';
 import { XdrWriter } from '../../protocol/xdr/index.js';
-import { ECHO_MAX, TEST_PROGRAM, TEST_VERSION_LOW as V, TestProc, testProgram } from '../lib/rpc-test-program.js';
+import { bigReturned, ECHO_MAX, TEST_PROGRAM, TEST_VERSION_LOW as V, TestProc, testProgram } from '../lib/rpc-test-program.js';
 import { frameRecord, RawTcp, xdrWords } from '../lib/rpc-raw.js';
 
 async function startServer(opts: ConstructorParameters<typeof RpcServer>[0] = {}, programs: RpcProgram[] = [testProgram]) {
@@ -147,6 +147,24 @@ t.test('a 1 MiB reply goes out whole (referenced, not copied)', async (t) => {
   const data = r.opaque(1 << 20);
   t.equal(data.length, 1 << 20);
   t.ok(data.every((b) => b === 0x5a));
+});
+
+t.test('a buffer lent to a reply comes back once the reply is sent, or dropped', async (t) => {
+  bigReturned.length = 0;
+  const client = await RpcClient.connect({ transport: 'tcp', host: '127.0.0.1', port: main.tcpPort });
+  await Promise.all([1 << 20, 4096, 70_000].map((n) => client.call(TEST_PROGRAM, V, TestProc.BIG, (w) => w.uint32(n))));
+  t.same(bigReturned.map((b) => b.length).sort((a, b) => a - b), [4096, 70_000, 1 << 20], 'each given back once after its reply left');
+  const udp = await RpcClient.connect({ transport: 'udp', host: '127.0.0.1', port: main.udpPort });
+  await udp.call(TEST_PROGRAM, V, TestProc.BIG, (w) => w.uint32(8192));
+  t.equal(bigReturned.length, 4, 'over UDP too');
+  await udp.close();
+  // A reply whose connection goes away (written or not): its buffer still comes back.
+  const raw = await RawTcp.connect(main.tcpPort);
+  raw.write(frameRecord(callBody(77, TestProc.BIG, 1 << 22)));
+  raw.destroy();
+  for (let i = 0; i < 200 && bigReturned.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(bigReturned.length, 5, 'given back when the connection was closed before the reply');
+  await client.close();
 });
 
 t.test('close() is graceful: in-flight calls are answered, then new connections are refused', async (t) => {

@@ -1,7 +1,7 @@
 /** TCP record marking: the framer must give the same records however the stream is cut. */
 
 import t from 'tap';
-import { RecordFramer, RecordTooLargeError } from '../../protocol/rpc/index.js';
+import { BufferPool, RecordFramer, RecordTooLargeError } from '../../protocol/rpc/index.js';
 import { frameRecord } from '../lib/rpc-raw.js';
 
 function bytes(n: number, seed: number): Buffer {
@@ -57,6 +57,21 @@ t.test('many records in one chunk; a whole single-fragment record is a view, not
   new RecordFramer(1 << 20, (r) => views.push(r)).push(chunk);
   t.same(views, many);
   t.ok(views.filter((v) => v.length > 0).every((v) => v.buffer === chunk.buffer), 'views share the chunk memory');
+});
+
+t.test('a big record joined from pieces lands in a pooled buffer; small ones and views do not', async (t) => {
+  const pool = new BufferPool(1 << 20, 4);
+  const got: Array<{ record: Buffer; pooled?: Buffer }> = [];
+  const framer = new RecordFramer(2 << 20, (record, pooled) => got.push({ record: Buffer.from(record), pooled }), pool);
+  const big = bytes(300_000, 7);
+  const small = bytes(5_000, 8);
+  const tooBig = bytes((1 << 20) + 10, 9);
+  const wire = Buffer.concat([frameRecord(big, [100_000, 200_000]), frameRecord(small, [2_000]), frameRecord(big), frameRecord(tooBig)]);
+  for (let at = 0; at < wire.length; at += 65_536) framer.push(wire.subarray(at, at + 65_536));
+  t.same(got.map((g) => g.record), [big, small, big, tooBig]);
+  t.same(got.map((g) => g.pooled?.length), [1 << 20, undefined, 1 << 20, undefined], 'pooled: joined and within the pool size');
+  pool.give(got[0].pooled!);
+  t.equal(pool.take(), got[0].pooled, 'a buffer given back is taken again');
 });
 
 t.test('oversized record is refused when its header arrives, before buffering', async (t) => {
