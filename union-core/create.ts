@@ -22,7 +22,7 @@ import { addEntry } from './lookup.js';
 import { completeDir } from './readdir.js';
 import { copyUp, ensureUpperDir } from './copy-up.js';
 import { abandonCreation, beginCreation, commitAndApply, tmpPath, type Building, type RenameStep } from './journal.js';
-import { fail } from './errors.js';
+import { fail, isErrno } from './errors.js';
 
 export interface NewObject {
   kind: NodeType;
@@ -119,15 +119,22 @@ export async function createObject(
  * other inodes are and locks only that directory (a single work/tmp made every creation of the
  * union queue on one directory lock); the final rename, the directory's newest change, makes the
  * directory's fsync cover the object's attributes too (journal.ts MadeEntry). Something untracked
- * at the destination is moved aside first. Returns the new object's lstat.
+ * at the destination is replaced, or moved aside where a rename cannot replace it (a directory
+ * with content, or a file where a directory goes). Returns the new object's lstat.
  */
 async function buildInPlace(ctx: UnionContext, obj: NewObject, { temp, path: dest }: Building, own: NewOwnership): Promise<BigIntStats> {
-  for (const step of clearUntracked(ctx, dest)) {
-    renamePath(step.from, step.to);
-    await discard(step.to);
-  }
   await obj.build(temp, own);
-  renamePath(temp, dest);
+  try {
+    // Replaces an untracked file or empty directory at `dest` as it goes (no lstat to look first).
+    renamePath(temp, dest);
+  } catch (e) {
+    if (!isErrno(e, 'EISDIR') && !isErrno(e, 'ENOTDIR') && !isErrno(e, 'ENOTEMPTY') && !isErrno(e, 'EEXIST')) throw e;
+    for (const step of clearUntracked(ctx, dest)) {
+      renamePath(step.from, step.to);
+      await discard(step.to);
+    }
+    renamePath(temp, dest);
+  }
   const built = upperLstat(dest);
   if (!built) fail('EIO', 'new object vanished while being built');
   return built;

@@ -32,8 +32,6 @@ import { OpenFiles } from './open-files.js';
 
 const noLog: LogFn = () => {};
 
-/** Run an operation, turning any host error into a UnionError. */
-
 export class Union implements UnionFs {
   readonly rootId = ROOT_ID;
 
@@ -210,8 +208,9 @@ export class Union implements UnionFs {
 
   /**
    * Shared shape of the creating operations: directory wcc around the creation. The object's
-   * attributes are read again after it is in place; if a concurrent remove took it meanwhile, the
-   * answer carries the attributes it was made with (the creation did happen).
+   * attributes are those it was made (or opened) with: read once it was in place, and nothing
+   * but rows changed since, so a concurrent remove cannot turn a creation that happened into an
+   * error.
    */
   private creating(dir: bigint, reach: 'change' | { changes: bigint[] }, make: (ctx: UnionContext) => Promise<Made>) {
     return this.op(async () => {
@@ -219,10 +218,7 @@ export class Union implements UnionFs {
       const made = await make(this.ctx);
       this.ctx.upperAttrs.forget(dir);
       this.ctx.upperAttrs.forget(made.node.id);
-      let attr = made.attr;
-      const now = this.ctx.store.getNode(made.node.id);
-      if (now) attr = await getAttr(this.ctx, now).catch((e: UnionError) => (e.code === 'ESTALE' ? made.attr : Promise.reject(e)));
-      return { fileid: made.node.id, attr, dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
+      return { fileid: made.node.id, attr: made.attr, dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
     }, reach);
   }
 

@@ -162,3 +162,27 @@ t.test('a lower object replaced underneath is answered EIO once its stat is take
   await t.rejects(u.getattr(id), { code: 'EIO' });
   await u.close();
 });
+
+t.test('untracked things at a new name on the upper give way to the new object', async (t) => {
+  const l = layers();
+  const u = await Union.open({ lowers: [l.lower], upper: l.upper, work: l.work });
+  t.same((await list(u, u.rootId)).sort(), ['a.txt', 'dir', 'h1', 'sl'], 'the root is complete: its rows are the listing');
+  // What a crash can leave (journal.ts), or a hand, after that: a file, an empty and a full directory.
+  writeFileSync(join(l.upper, 'stray-file'), 'junk');
+  mkdirSync(join(l.upper, 'stray-empty'));
+  mkdirSync(join(l.upper, 'stray-full/inner'), { recursive: true });
+  writeFileSync(join(l.upper, 'stray-full/inner/x'), 'junk');
+  t.same((await list(u, u.rootId)).sort(), ['a.txt', 'dir', 'h1', 'sl'], 'untracked: invisible');
+  const how = { mode: 'guarded' as const, attrs: { mode: 0o640 } };
+  for (const name of ['stray-file', 'stray-empty', 'stray-full']) {
+    const made = await u.create(u.rootId, name, how, root);
+    t.equal(made.attr.type, 'file', `${name}: a file now`);
+    t.equal(made.attr.size, 0n);
+    t.equal(statSync(join(l.upper, name)).isFile(), true);
+  }
+  writeFileSync(join(l.upper, 'stray-file-under-dir'), 'junk');
+  const d2 = await u.mkdir(u.rootId, 'stray-file-under-dir', { mode: 0o755 }, root);
+  t.equal(d2.attr.type, 'dir', 'a directory where an untracked file was');
+  t.same(await u.check(), []);
+  await u.close();
+});
