@@ -93,12 +93,30 @@ export function rememberLowerStat(ctx: UnionContext, id: bigint, st: StatCore): 
   ctx.cache.lowerStat.set(id, { st: coreOf(st), at: performance.now() });
 }
 
-function cachedLowerStat(ctx: UnionContext, id: bigint): StatCore | undefined {
-  const hit = ctx.cache.lowerStat.get(id);
+/** How long past its TTL a remembered lower stat is still taken again on the spot (restatLower). */
+const RESTAT_WITHIN_MS = 60_000;
+
+function cachedLowerStat(ctx: UnionContext, node: NodeRow): StatCore | undefined {
+  const hit = ctx.cache.lowerStat.get(node.id);
   if (hit === undefined) return undefined;
-  if (performance.now() - hit.at < ctx.lowerStatTtlMs) return hit.st;
-  ctx.cache.lowerStat.delete(id);
-  return undefined;
+  const age = performance.now() - hit.at;
+  if (age < ctx.lowerStatTtlMs) return hit.st;
+  ctx.cache.lowerStat.delete(node.id);
+  return age < ctx.lowerStatTtlMs + RESTAT_WITHIN_MS ? restatLower(ctx, node, hit.st) : undefined;
+}
+
+/**
+ * A lower stat past its TTL, taken again at once with the synchronous lstat upper objects get
+ * (upper-fs.ts): the object was looked at a minute ago at most, so its inode is in memory and the
+ * lstat costs microseconds, where a round trip through the thread pool per entry made a second
+ * listing of a big merged directory several times slower than ganesha's. Anything unusual — gone,
+ * another inode — is left to the slow path, which reports it.
+ */
+function restatLower(ctx: UnionContext, node: NodeRow, known: StatCore): StatCore | undefined {
+  const st = upperLstat(backingPath(ctx, node));
+  if (st === null || st.ino !== known.ino) return undefined;
+  rememberLowerStat(ctx, node.id, st);
+  return st;
 }
 
 /**
@@ -125,7 +143,7 @@ export function attrAtHand(ctx: UnionContext, node: NodeRow): Attr | undefined {
     ctx.upperAttrs.remember(node.id, attr);
     return attr;
   }
-  const st = cachedLowerStat(ctx, node.id);
+  const st = cachedLowerStat(ctx, node);
   return st === undefined ? undefined : attrOf(ctx, node, st);
 }
 
