@@ -7,14 +7,17 @@
  * `commit` fsyncs the file (Linux fsync covers every descriptor's dirty pages of the inode).
  */
 
-import { read, write, fsync, fdatasync, ftruncate } from 'node:fs';
-import { chmodPath } from './upper-fs.js';
+import { read, write, ftruncate } from 'node:fs';
+import { promisify } from 'node:util';
+import { chmodPath, fsyncFd, fdatasyncFd } from './upper-fs.js';
 import type { UnionContext } from './context.js';
 import type { Caller, Stability, Wcc } from './types.js';
 import { nodeOf, backingPath } from './namespace.js';
 import { getAttr, requirePerm, wccOf } from './attrs.js';
 import { copyUp } from './copy-up.js';
 import { fail } from './errors.js';
+
+const ftruncateFd = promisify(ftruncate);
 
 function readAt(fd: number, into: Buffer, count: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => read(fd, into, 0, count, position, (err, n) => (err ? reject(err) : resolve(n))));
@@ -26,9 +29,6 @@ function writeAt(fd: number, data: Buffer, from: number, position: number): Prom
   );
 }
 
-function syncFd(fd: number, dataOnly = false): Promise<void> {
-  return new Promise((resolve, reject) => (dataOnly ? fdatasync : fsync)(fd, (err) => (err ? reject(err) : resolve())));
-}
 
 /**
  * Read up to `count` bytes at `offset`. `into`, when given, receives the data (at least `count`
@@ -59,7 +59,8 @@ export function modeAfterWrite(mode: number, caller: Caller): number {
 }
 
 async function syncAs(fd: number, stability: Stability): Promise<void> {
-  if (stability !== 'unstable') await syncFd(fd, stability === 'data-sync');
+  if (stability === 'file-sync') await fsyncFd(fd);
+  else if (stability === 'data-sync') await fdatasyncFd(fd);
 }
 
 export async function writeRule(
@@ -94,7 +95,7 @@ export async function commitRule(ctx: UnionContext, id: bigint): Promise<Wcc> {
   const before = await getAttr(ctx, node);
   if (node.kind === 'file' && (node.upper || node.indexed)) {
     // Any descriptor's fsync covers the file (a read-only one is enough, and always allowed).
-    await ctx.openFiles.use(id, backingPath(ctx, node), 'read', (fd) => syncFd(fd));
+    await ctx.openFiles.use(id, backingPath(ctx, node), 'read', fsyncFd);
   }
   return { before: wccOf(before), after: await getAttr(ctx, nodeOf(ctx, id)) };
 }
@@ -103,7 +104,7 @@ export async function commitRule(ctx: UnionContext, id: bigint): Promise<Wcc> {
 export async function truncateRule(ctx: UnionContext, id: bigint, size: bigint): Promise<void> {
   await copyUp(ctx, id, { empty: size === 0n });
   await ctx.openFiles.use(id, backingPath(ctx, nodeOf(ctx, id)), 'write', async (fd) => {
-    await new Promise<void>((resolve, reject) => ftruncate(fd, Number(size), (err) => (err ? reject(err) : resolve())));
-    await syncFd(fd);
+    await ftruncateFd(fd, Number(size));
+    await fsyncFd(fd);
   });
 }

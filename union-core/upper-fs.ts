@@ -12,10 +12,11 @@
  */
 
 import {
-  lstatSync, openSync, open, closeSync, fsync, fchmodSync, fchownSync, mkdirSync, symlinkSync, renameSync, linkSync,
+  lstatSync, openSync, open, closeSync, fsync, fdatasync, fchmodSync, fchownSync, mkdirSync, symlinkSync, renameSync, linkSync,
   chmodSync, lchownSync, lutimesSync, unlinkSync, constants, type BigIntStats,
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { isErrno } from './errors.js';
 
 /** lstat, or null where nothing is (ENOENT, or a path through a non-directory). */
@@ -28,6 +29,10 @@ export function upperLstat(path: string): BigIntStats | null {
   }
 }
 
+/** fsync and fdatasync of an open descriptor, waiting in the thread pool. */
+export const fsyncFd = promisify(fsync);
+export const fdatasyncFd = promisify(fdatasync);
+
 /**
  * Make the metadata of `path` (a file or directory) durable: fsync on a descriptor of its own.
  * Only the fsync itself waits in the thread pool.
@@ -35,7 +40,7 @@ export function upperLstat(path: string): BigIntStats | null {
 export async function fsyncPath(path: string): Promise<void> {
   const fd = openSync(path, constants.O_RDONLY);
   try {
-    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+    await fsyncFd(fd);
   } finally {
     closeSync(fd);
   }

@@ -104,9 +104,8 @@ async function removeName(ctx: UnionContext, dirId: bigint, name: string, caller
       return { renames: aside, unlinks };
     });
     clearPathCaches(ctx);
-    // Its link count and ctime changed (another name may still show it); the directory's too.
+    // Its link count and ctime changed (another name may still show it); union.ts forgets the directory.
     ctx.upperAttrs.forget(victim.id);
-    ctx.upperAttrs.forget(dirId);
     await Promise.all(aside.map((s) => discard(s.to)));
   });
 }

@@ -79,6 +79,23 @@ export function replySent(chunks: ReplyChunks | null): void {
   chunks?.sent?.();
 }
 
+/** A dispatched call's context, holding what its handler lent the reply (afterSend). */
+interface DispatchedContext extends CallContext {
+  lent?: (() => void)[];
+}
+
+/** CallContext.afterSend of every dispatched call: one function for all, called as a method. */
+function afterSend(this: DispatchedContext, fn: () => void): void {
+  (this.lent ??= []).push(fn);
+}
+
+/** Hand the reply what was lent to it, to run once: a buffer given back twice would be lent twice. */
+function withLent(chunks: ReplyChunks, ctx: DispatchedContext): ReplyChunks {
+  const lent = ctx.lent;
+  if (lent) chunks.sent = () => lent.splice(0).forEach((fn) => fn());
+  return chunks;
+}
+
 /** Initial reply buffer: headers and most results fit; READ data is referenced, not copied. */
 const REPLY_INITIAL_SIZE = 512;
 
@@ -180,7 +197,7 @@ export class RpcDispatcher {
     const authStat = reg.authPolicy?.(cred, h) ?? AuthStat.AUTH_OK;
     if (authStat !== AuthStat.AUTH_OK) return this.status(h.xid, authErrorBody(authStat), recordMark, { procedure: h.procedure });
 
-    const ctx: CallContext = {
+    const ctx: DispatchedContext = {
       xid: h.xid,
       program: h.program,
       version: h.version,
@@ -191,9 +208,8 @@ export class RpcDispatcher {
       remotePort: from.remotePort,
       localPort: from.localPort,
       localAddress: from.localAddress,
+      afterSend,
     };
-    let lent: (() => void)[] | undefined;
-    ctx.afterSend = (fn) => (lent ??= []).push(fn);
     const argsStart = r.pos;
     let args: unknown;
     try {
@@ -204,15 +220,7 @@ export class RpcDispatcher {
       }
       return this.systemError(ctx, proc, 'decode', e, recordMark);
     }
-    const execute = () =>
-      this.execute(proc, args, ctx, recordMark).then((chunks: ReplyChunks) => {
-        if (lent) {
-          const release = lent;
-          // Once only, however often a transport says so: a buffer given back twice would be lent twice.
-          chunks.sent = () => release.splice(0).forEach((fn) => fn());
-        }
-        return chunks;
-      });
+    const execute = () => this.execute(proc, args, ctx, recordMark);
     if (!reg.interceptor) return execute();
     const rawArgs = r.buf.subarray(argsStart, r.end);
     return reg.interceptor({ ctx, proc, rawArgs }, execute).catch((e: unknown) =>
@@ -221,13 +229,13 @@ export class RpcDispatcher {
   }
 
   /** Run the handler and encode its result; always resolves with reply chunks. */
-  private async execute(proc: ProcedureDef, args: unknown, ctx: CallContext, recordMark: boolean): Promise<Buffer[]> {
+  private async execute(proc: ProcedureDef, args: unknown, ctx: DispatchedContext, recordMark: boolean): Promise<ReplyChunks> {
     const started = this.trace ? performance.now() : 0;
     let result: unknown;
     try {
       result = await proc.handle(args, ctx);
     } catch (e) {
-      return this.systemError(ctx, proc, 'handler', e, recordMark);
+      return withLent(this.systemError(ctx, proc, 'handler', e, recordMark), ctx);
     }
     let chunks: Buffer[];
     try {
@@ -236,7 +244,7 @@ export class RpcDispatcher {
       proc.encode(w, result);
       chunks = w.finish();
     } catch (e) {
-      return this.systemError(ctx, proc, 'encode', e, recordMark);
+      return withLent(this.systemError(ctx, proc, 'encode', e, recordMark), ctx);
     }
     this.trace?.('call', {
       xid: ctx.xid >>> 0,
@@ -246,7 +254,7 @@ export class RpcDispatcher {
       status: 'SUCCESS',
       ms: +(performance.now() - started).toFixed(3),
     });
-    return chunks;
+    return withLent(chunks, ctx);
   }
 
   private systemError(ctx: CallContext, proc: ProcedureDef, stage: string, error: unknown, recordMark: boolean): Buffer[] {

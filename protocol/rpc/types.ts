@@ -91,9 +91,10 @@ export interface CallContext {
    * Run `fn` once the transport is done with the reply (written to the socket, or dropped): a
    * handler that lends the reply a buffer from a pool (READ data, sent by reference) gets it
    * back here. Only for procedures whose replies are not kept by a duplicate request cache.
-   * Absent where no dispatcher made the context (tests calling handlers directly).
+   * Absent where no dispatcher made the context (tests calling handlers directly). A method:
+   * call it as `ctx.afterSend(fn)`.
    */
-  afterSend?: (fn: () => void) => void;
+  afterSend?(fn: () => void): void;
 }
 
 /**

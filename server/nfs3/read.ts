@@ -1,8 +1,8 @@
 /**
  * READ (RFC 1813 section 3.3.6). At most rtmax (1 MiB) per call; the data is sent by reference
  * (the XDR writer does not copy large opaques), from a buffer of the pool lent until the reply
- * is sent (protocol/rpc/buffer-pool.ts). Small reads take a buffer of their own: their data is copied into
- * the reply anyway.
+ * is sent (protocol/rpc/buffer-pool.ts). Small reads take a buffer of their own: their data is
+ * copied into the reply anyway.
  */
 
 import { NFS3_MAX_DATA, Nfsstat3, type Read3Args, type Read3Res } from '../../protocol/nfs3/index.js';
