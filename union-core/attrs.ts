@@ -46,17 +46,6 @@ function unpackRdev(n: number): { major: number; minor: number } {
 /** The parts of an lstat that attributes are made of. */
 export type StatCore = Pick<BigIntStats, 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'rdev' | 'size' | 'blocks' | 'atimeNs' | 'mtimeNs' | 'ctimeNs'>;
 
-/**
- * A copy of just those parts, for remembering: a BigIntStats weighs about 1 KB (its Date objects
- * included), five times this, and listings remember one per entry.
- */
-export function coreOf(st: StatCore): StatCore {
-  return {
-    ino: st.ino, mode: st.mode, nlink: st.nlink, uid: st.uid, gid: st.gid, rdev: st.rdev, size: st.size,
-    blocks: st.blocks, atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs,
-  };
-}
-
 /** Merge a backing stat with the node's overrides. */
 export function attrOf(ctx: UnionContext, node: NodeRow, st: StatCore): Attr {
   const nlink = node.kind === 'dir' ? Math.max(2, Number(st.nlink)) : linkCount(ctx, node, st);
@@ -90,19 +79,20 @@ export const LOWER_STAT_MAX = 100_000;
 /** Remember a fresh lstat of lower object `id` (its node is neither upper nor indexed). */
 export function rememberLowerStat(ctx: UnionContext, id: bigint, st: StatCore): void {
   if (ctx.lowerStatTtlMs <= 0) return;
-  ctx.cache.lowerStat.set(id, { st: coreOf(st), at: performance.now() });
+  ctx.cache.lowerStat.remember(id, st, performance.now());
 }
 
 /** How long past its TTL a remembered lower stat is still taken again on the spot (restatLower). */
 const RESTAT_WITHIN_MS = 60_000;
 
 function cachedLowerStat(ctx: UnionContext, node: NodeRow): StatCore | undefined {
-  const hit = ctx.cache.lowerStat.get(node.id);
-  if (hit === undefined) return undefined;
-  const age = performance.now() - hit.at;
-  if (age < ctx.lowerStatTtlMs) return hit.st;
+  const at = ctx.cache.lowerStat.takenAt(node.id);
+  if (at < 0) return undefined;
+  const age = performance.now() - at;
+  if (age < ctx.lowerStatTtlMs) return ctx.cache.lowerStat.get(node.id);
+  const known = ctx.cache.lowerStat.get(node.id)!;
   ctx.cache.lowerStat.delete(node.id);
-  return age < ctx.lowerStatTtlMs + RESTAT_WITHIN_MS ? restatLower(ctx, node, hit.st) : undefined;
+  return age < ctx.lowerStatTtlMs + RESTAT_WITHIN_MS ? restatLower(ctx, node, known) : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { fsyncPath } from './upper-fs.js';
 import { isErrno } from './errors.js';
-import type { StatCore } from './attrs.js';
+import type { LowerStatCache } from './lower-stat-cache.js';
 import type { MetadataStore } from './store.js';
 import type { Layers } from './layers.js';
 import type { UpperAttrCache } from './attr-cache.js';
@@ -41,7 +41,7 @@ export interface UnionContext {
     /** Lower directories by lower path (namespace.ts lowerDirsAt); never stale: lowers do not change. */
     lowerAt: Map<string, LowerDir[]>;
     /** Recent lstat of lower objects by fileid (attrs.ts lowerStat). */
-    lowerStat: Map<bigint, { st: StatCore; at: number }>;
+    lowerStat: LowerStatCache;
   };
 }
 

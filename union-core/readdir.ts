@@ -3,31 +3,25 @@
  *
  * The first time a directory is listed or changed it is *completed*: every visible entry of every
  * layer (upper first, then the lowers top-down; whiteouts and opaque markers honoured, each name
- * once) gets an entry row with a cookie, in one transaction. From then on the rows are the
+ * once) gets an entry row with a cookie. From then on the rows are the
  * directory: a listing is one index range scan `cookie > c ORDER BY cookie LIMIT n`, so each call
  * costs O(entries returned), a cookie stays valid across creates, removes, renames and restarts,
  * and new entries get new, never-reused cookies (the directory's counter only grows).
+ *
+ * A completion streams each layer in chunks, each chunk one transaction; the directory is marked
+ * complete after the last. One cut short (a crash) leaves rows that are all true, and the next
+ * completion skips the names that have rows, as it skips rows earlier lookups made.
  */
 
-import { readdir } from 'node:fs/promises';
+import { opendir } from 'node:fs/promises';
 import type { UnionContext } from './context.js';
-import type { Caller, DirEntry, NodeType, ReaddirResult } from './types.js';
+import type { Caller, DirEntry, ReaddirResult } from './types.js';
 import { blankNode } from './store.js';
 import { dirNode, nodeOf, lowerDirs, upperPath, statAll } from './namespace.js';
-import { attrAtHand, coreOf, getAttr, rememberLowerStat, requirePerm, LOWER_STAT_MAX, type StatCore } from './attrs.js';
+import { attrAtHand, getAttr, rememberLowerStat, requirePerm, LOWER_STAT_MAX } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
 import { lowerNode } from './lookup.js';
-
-interface Found {
-  name: string;
-  /** null: found on the upper (adopted content the store did not know). */
-  layer: number | null;
-  kind: NodeType;
-  ino: bigint;
-  /** The stat, kept for the lower-stat cache while it can hold them (a huge directory keeps none). */
-  st?: StatCore;
-}
 
 /**
  * Entries of one completion whose stats are kept for the lower-stat cache: the half of its bound
@@ -36,49 +30,84 @@ interface Found {
 const KEEP_STATS = LOWER_STAT_MAX / 2;
 
 /**
- * Gather the visible entries of all layers of a directory that have no row yet (`known` are the
- * names with rows); no store changes.
+ * Names read, stat'ed and recorded per step. A completion streams: a directory of a million
+ * entries never has more than one chunk of names and stats in memory (holding them all cost
+ * hundreds of MiB), and each chunk is one store transaction.
  */
-async function gatherLayers(ctx: UnionContext, dirId: bigint, upper: boolean, known: Set<string>): Promise<Found[]> {
-  const seen = new Set<string>();
-  const found: Found[] = [];
-  let keptStats = 0;
-  const take = async (path: string, layer: number | null, names: string[]) => {
-    const stats = await statAll(path, names, (st) => ({
-      whiteout: isWhiteoutDevice(st),
-      kind: kindOf(st),
-      ino: st.ino,
-      st: keptStats++ < KEEP_STATS ? coreOf(st) : undefined,
-    }));
-    const hiddenBelow: string[] = [];
+const CHUNK = 1024;
+
+/** Progress of a big completion is logged every this many entries. */
+const PROGRESS_EVERY = 100_000;
+
+/** The state of one completion while it walks the layers. */
+interface Completion {
+  dirId: bigint;
+  /** Names hidden from the layers still to come (whiteouts of the layers done). */
+  hidden: Set<string>;
+  recorded: number;
+  keptStats: number;
+}
+
+/**
+ * Record one chunk of names found in a layer (null: the upper — content the store never saw).
+ * A name that already has a row is skipped: a higher layer's entry, a row an earlier lookup or an
+ * interrupted completion made. Whiteouts found go to `whiteouts` (they hide names further down).
+ */
+async function recordChunk(ctx: UnionContext, c: Completion, path: string, layer: number | null, names: string[], whiteouts: string[]): Promise<void> {
+  const stats = await statAll(path, names, (st) => st);
+  ctx.store.transaction(() => {
+    // Cookies handed out in one go; the directory row is written once per chunk, with the next free one.
+    let cookie = dirNode(ctx, c.dirId).nextCookie;
     names.forEach((name, i) => {
-      const got = stats[i];
-      if (got === null) return;
-      if (layer !== null && got.whiteout) {
-        hiddenBelow.push(name);
+      const st = stats[i];
+      if (st === null) return;
+      if (layer !== null && isWhiteoutDevice(st)) {
+        whiteouts.push(name);
         return;
       }
-      found.push({ name, layer, kind: got.kind, ino: got.ino, st: got.st });
-      seen.add(name);
+      if (ctx.store.getEntry(c.dirId, name)) return;
+      let id: bigint;
+      if (layer !== null) {
+        id = lowerNode(ctx, layer, st.ino, kindOf(st)).id;
+        if (c.keptStats++ < KEEP_STATS) rememberLowerStat(ctx, id, st);
+      } else {
+        id = ctx.store.allocateIds();
+        // Content found on the upper that the store never saw (an upper populated by hand): adopt
+        // it; a directory merges with its lower namesakes as overlayfs would.
+        ctx.store.putNode({ ...blankNode(id, kindOf(st)), upper: true, layer: 0 });
+      }
+      ctx.store.putEntry({ dir: c.dirId, name, id, cookie: cookie++ });
+      if (++c.recorded % PROGRESS_EVERY === 0) ctx.log('info', 'recording fallthrus of a merged directory', { fileid: String(c.dirId), entries: c.recorded });
     });
-    for (const h of hiddenBelow) seen.add(h);
-  };
-  if (upper) {
-    const names = (await readdir(upperPath(ctx, dirId))).filter((n) => !known.has(n));
-    await take(upperPath(ctx, dirId), null, names);
-  }
-  for (const { layer, path } of await lowerDirs(ctx, dirId)) {
-    const names: string[] = [];
-    const whiteouts: string[] = [];
-    for (const name of await readdir(path)) {
+    ctx.store.putNode({ ...dirNode(ctx, c.dirId), nextCookie: cookie });
+  });
+}
+
+/**
+ * Walk one layer's directory in chunks: the upper (layer null) first, then each lower top-down.
+ * Returns the whiteouts found in it, which hide names in the layers below it only.
+ */
+async function recordLayer(ctx: UnionContext, c: Completion, path: string, layer: number | null): Promise<string[]> {
+  const whiteouts: string[] = [];
+  let names: string[] = [];
+  for await (const entry of await opendir(path, { bufferSize: 256 })) {
+    const name = entry.name;
+    if (layer !== null) {
       if (name === OPAQUE_MARKER) continue;
-      if (name.startsWith(WHITEOUT_PREFIX)) whiteouts.push(name.slice(WHITEOUT_PREFIX.length));
-      else if (!seen.has(name)) names.push(name);
+      if (name.startsWith(WHITEOUT_PREFIX)) {
+        whiteouts.push(name.slice(WHITEOUT_PREFIX.length));
+        continue;
+      }
     }
-    await take(path, layer, names);
-    for (const w of whiteouts) seen.add(w);
+    if (c.hidden.has(name)) continue;
+    names.push(name);
+    if (names.length === CHUNK) {
+      await recordChunk(ctx, c, path, layer, names, whiteouts);
+      names = [];
+    }
   }
-  return found;
+  if (names.length) await recordChunk(ctx, c, path, layer, names, whiteouts);
+  return whiteouts;
 }
 
 /** Record every visible entry of a directory as rows, once. */
@@ -87,29 +116,14 @@ export async function completeDir(ctx: UnionContext, dirId: bigint): Promise<voi
   await ctx.locks.with([`complete:${dirId}`], async () => {
     const dir = dirNode(ctx, dirId);
     if (dir.complete) return;
-    const known = new Set(ctx.store.entryNames(dirId));
-    const found = (await gatherLayers(ctx, dirId, dir.upper, known)).filter((f) => !known.has(f.name));
-    found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    ctx.store.transaction(() => {
-      // Cookies handed out in one go; the directory row is written once, with the next free one.
-      let cookie = dirNode(ctx, dirId).nextCookie;
-      for (const f of found) {
-        let id: bigint;
-        if (f.layer !== null) {
-          id = lowerNode(ctx, f.layer, f.ino, f.kind).id;
-          if (f.st) rememberLowerStat(ctx, id, f.st);
-        } else {
-          id = ctx.store.allocateIds();
-          // Content found on the upper that the store never saw (an upper populated by hand): adopt
-          // it; a directory merges with its lower namesakes as overlayfs would.
-          ctx.store.putNode({ ...blankNode(id, f.kind), upper: true, layer: 0 });
-        }
-        ctx.store.putEntry({ dir: dirId, name: f.name, id, cookie: cookie++ });
-      }
-      ctx.store.putNode({ ...dirNode(ctx, dirId), nextCookie: cookie, complete: true });
-    });
+    const c: Completion = { dirId, hidden: new Set(), recorded: 0, keptStats: 0 };
+    if (dir.upper) await recordLayer(ctx, c, upperPath(ctx, dirId), null);
+    for (const { layer, path } of await lowerDirs(ctx, dirId)) {
+      for (const w of await recordLayer(ctx, c, path, layer)) c.hidden.add(w);
+    }
+    ctx.store.transaction(() => ctx.store.putNode({ ...dirNode(ctx, dirId), complete: true }));
     await ctx.store.durable();
-    if (found.length > 1000) ctx.log('info', 'recorded fallthrus of a merged directory', { fileid: String(dirId), entries: found.length });
+    if (c.recorded > 1000) ctx.log('info', 'recorded fallthrus of a merged directory', { fileid: String(dirId), entries: c.recorded });
   });
 }
 

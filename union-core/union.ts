@@ -28,6 +28,7 @@ import { renameRule } from './rename.js';
 import { checkUnion } from './check.js';
 import { UpperAttrCache } from './attr-cache.js';
 import { BoundedMap } from './bounded-map.js';
+import { LowerStatCache } from './lower-stat-cache.js';
 import { OpenFiles } from './open-files.js';
 
 const noLog: LogFn = () => {};
@@ -113,7 +114,7 @@ export class Union implements UnionFs {
         rel: new Map(),
         lowerRel: new Map(),
         lowerAt: new BoundedMap(LOWER_AT_CACHE_MAX),
-        lowerStat: new BoundedMap(LOWER_STAT_MAX),
+        lowerStat: new LowerStatCache(LOWER_STAT_MAX),
       },
       upperAttrs: new UpperAttrCache(),
       openFiles: new OpenFiles(),

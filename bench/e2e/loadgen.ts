@@ -93,6 +93,9 @@ export class LoadgenSession {
   private closed = false;
 
   private constructor(private readonly proc: Daemon) {
+    // A generator that died closes its stdin: the quit written on close must not crash the harness
+    // (the exit is reported by nextJson with the generator's last output).
+    proc.child.stdin?.on('error', () => undefined);
     const rl = createInterface({ input: proc.child.stdout! });
     rl.on('line', (l) => {
       this.lines.push(l);

@@ -12,6 +12,7 @@
  *   removed before the listing started; nothing that never existed; cookies only grow.
  */
 import t, { type Test } from 'tap';
+import { execFileSync } from 'node:child_process';
 import { closeSync, linkSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Union, type DirEntry, type UnionFs, type UnionOptions } from '../../union-core/index.js';
@@ -173,3 +174,35 @@ t.test('a directory with hard links lists every name: cookies are not fileids', 
     t.ok(entries.every((e) => e.attr?.fileid === e.fileid && e.attr.nlink === (e.name.startsWith('g') ? 4 : 12)), `page ${page}: attrs agree`);
   }
 });
+
+t.test('a merged directory recorded in chunks: whiteouts, shadowed names and rows from earlier lookups, each name once', async (t) => {
+  // lower0/w: a-00000..a-02999, whiteouts of b-00000..b-00999 (a char 0/0 device for every tenth,
+  //           a .wh. file for the rest)
+  // lower1/w: b-00000..b-02999, a-00000..a-00499 (shadowed by lower0's)
+  // Thousands of names: the completion records them in several chunks.
+  const layout = scratchLayers(t, 2, 'ft-chunks-');
+  const [l0, l1] = layout.lowers.map((l) => join(l, 'w'));
+  touchAll(l0, range('a', 3000));
+  for (const n of range('b', 1000)) {
+    if (n.endsWith('0')) mknodWhiteout(join(l0, n));
+    else writeFileSync(join(l0, `.wh.${n}`), '');
+  }
+  touchAll(l1, [...range('b', 3000), ...range('a', 500)]);
+  const u = await Union.open(layout);
+  t.teardown(() => u.close());
+  const dir = await walk(u, 'w');
+  // Rows made by lookups before the first listing (the directory is not complete yet).
+  const looked = ['a-00005', 'a-02999', 'b-02500', 'b-01000'];
+  for (const n of looked) await u.lookup(dir, n, ROOT);
+  await t.rejects(u.lookup(dir, 'b-00003', ROOT), { code: 'ENOENT' }, 'a whited-out name is not found');
+  const expected = [...range('a', 3000), ...range('b', 3000).slice(1000)].sort();
+  const entries = await listEntries(u, dir, 500, true);
+  t.same(entries.map((e) => e.name).sort(), expected, 'every visible name once, nothing hidden shown');
+  t.equal(new Set(entries.map((e) => e.cookie)).size, entries.length, 'one cookie per name');
+  const again = await listEntries(u, dir, 500);
+  t.same(again.map((e) => [e.name, e.cookie]), entries.map((e) => [e.name, e.cookie]), 'a second listing: the same names at the same cookies');
+});
+
+function mknodWhiteout(path: string): void {
+  execFileSync('mknod', [path, 'c', '0', '0']);
+}

@@ -1,0 +1,87 @@
+/**
+ * A bounded cache from ids to fixed-width records of numbers, kept in typed arrays instead of
+ * objects. The attribute and lower-stat caches hold up to 100,000 entries each; as objects (an
+ * Attr is eight heap objects with its times, device and bigints) they were most of the live heap,
+ * and every full GC marked them all, so the heap grew and each collection cost more. Here an
+ * entry is one Map slot plus a row of two typed arrays the GC never looks into; readers build a
+ * short-lived object from the row (young-generation garbage, cheap to collect).
+ *
+ * When full, the older half of the entries (insertion order) is dropped, as BoundedMap does.
+ */
+
+const INITIAL_ROWS = 1024;
+
+export class PackedCache {
+  private readonly rows = new Map<bigint, number>();
+  private readonly freeRows: number[] = [];
+  private nextRow = 0;
+  /** Number fields, `numWidth` per row. */
+  nums: Float64Array;
+  /** Int64 fields, `bigWidth` per row (unsigned values wrap: read them with BigInt.asUintN). */
+  bigs: BigInt64Array;
+
+  constructor(
+    private readonly bound: number,
+    readonly numWidth: number,
+    readonly bigWidth: number,
+  ) {
+    const rows = Math.min(INITIAL_ROWS, bound);
+    this.nums = new Float64Array(rows * numWidth);
+    this.bigs = new BigInt64Array(rows * bigWidth);
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /** The row of `id`, or -1. */
+  find(id: bigint): number {
+    return this.rows.get(id) ?? -1;
+  }
+
+  /** A row for `id` to (over)write: its own if it has one, else a free one. */
+  claim(id: bigint): number {
+    const own = this.rows.get(id);
+    if (own !== undefined) return own;
+    if (this.rows.size >= this.bound) this.dropOlderHalf();
+    const row = this.freeRows.pop() ?? this.newRow();
+    this.rows.set(id, row);
+    return row;
+  }
+
+  delete(id: bigint): void {
+    const row = this.rows.get(id);
+    if (row === undefined) return;
+    this.rows.delete(id);
+    this.freeRows.push(row);
+  }
+
+  clear(): void {
+    this.rows.clear();
+    this.freeRows.length = 0;
+    this.nextRow = 0;
+  }
+
+  private newRow(): number {
+    const row = this.nextRow++;
+    if (row * this.numWidth >= this.nums.length || row * this.bigWidth >= this.bigs.length) {
+      const rows = Math.min(this.bound, Math.max(INITIAL_ROWS, row * 2));
+      const nums = new Float64Array(rows * this.numWidth);
+      nums.set(this.nums);
+      const bigs = new BigInt64Array(rows * this.bigWidth);
+      bigs.set(this.bigs);
+      this.nums = nums;
+      this.bigs = bigs;
+    }
+    return row;
+  }
+
+  private dropOlderHalf(): void {
+    let drop = this.rows.size - Math.floor(this.bound / 2);
+    for (const [id, row] of this.rows) {
+      if (drop-- <= 0) break;
+      this.rows.delete(id);
+      this.freeRows.push(row);
+    }
+  }
+}
