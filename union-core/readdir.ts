@@ -10,7 +10,9 @@
  *
  * A completion streams each layer in chunks, each chunk one transaction; the directory is marked
  * complete after the last. One cut short (a crash) leaves rows that are all true, and the next
- * completion skips the names that have rows, as it skips rows earlier lookups made.
+ * completion skips the names that have rows, as it skips rows earlier lookups made. A listing
+ * does not wait for the end: it answers from the rows recorded so far as soon as they fill its
+ * page (later rows get later cookies, so it meets them further on), with eof only once complete.
  */
 
 import { opendir } from 'node:fs/promises';
@@ -46,6 +48,8 @@ interface Completion {
   hidden: Set<string>;
   recorded: number;
   keptStats: number;
+  /** A chunk's rows are committed (listings waiting for them may go on). */
+  chunkDone: () => void;
 }
 
 /**
@@ -81,6 +85,9 @@ async function recordChunk(ctx: UnionContext, c: Completion, path: string, layer
     });
     ctx.store.putNode({ ...dirNode(ctx, c.dirId), nextCookie: cookie });
   });
+  // Listings hand out these rows' cookies before the completion ends: make them durable soon.
+  ctx.store.durableSoon();
+  c.chunkDone();
 }
 
 /**
@@ -110,21 +117,62 @@ async function recordLayer(ctx: UnionContext, c: Completion, path: string, layer
   return whiteouts;
 }
 
-/** Record every visible entry of a directory as rows, once. */
+/** A completion under way: listings read the rows it has recorded so far. */
+interface Running {
+  done: Promise<void>;
+  /** Called (once each) when a chunk is recorded or the completion ends. */
+  waiters: (() => void)[];
+}
+
+const running = new WeakMap<UnionContext, Map<bigint, Running>>();
+
+/** The completion of a directory, started if none runs. */
+function completion(ctx: UnionContext, dirId: bigint): Running {
+  let byDir = running.get(ctx);
+  if (!byDir) running.set(ctx, (byDir = new Map()));
+  const known = byDir.get(dirId);
+  if (known) return known;
+  const r: Running = { done: Promise.resolve(), waiters: [] };
+  const wake = () => {
+    const waiters = r.waiters;
+    r.waiters = [];
+    for (const w of waiters) w();
+  };
+  const dirs = byDir;
+  r.done = ctx.locks.with([`complete:${dirId}`], () => record(ctx, dirId, wake)).finally(() => {
+    dirs.delete(dirId);
+    wake();
+  });
+  dirs.set(dirId, r);
+  return r;
+}
+
+/** Until the completion of `dirId` records its next chunk or ends (rejects if it failed). */
+function progress(ctx: UnionContext, dirId: bigint): Promise<void> {
+  const r = completion(ctx, dirId);
+  return Promise.race([r.done, new Promise<void>((resolve) => r.waiters.push(resolve))]);
+}
+
+/**
+ * Record every visible entry of a directory as rows, once. Changes wait for the whole of it; a
+ * listing only for the rows it answers with (readdirRule).
+ */
 export async function completeDir(ctx: UnionContext, dirId: bigint): Promise<void> {
   if (dirNode(ctx, dirId).complete) return;
-  await ctx.locks.with([`complete:${dirId}`], async () => {
-    const dir = dirNode(ctx, dirId);
-    if (dir.complete) return;
-    const c: Completion = { dirId, hidden: new Set(), recorded: 0, keptStats: 0 };
-    if (dir.upper) await recordLayer(ctx, c, upperPath(ctx, dirId), null);
-    for (const { layer, path } of await lowerDirs(ctx, dirId)) {
-      for (const w of await recordLayer(ctx, c, path, layer)) c.hidden.add(w);
-    }
-    ctx.store.transaction(() => ctx.store.putNode({ ...dirNode(ctx, dirId), complete: true }));
-    await ctx.store.durable();
-    if (c.recorded > 1000) ctx.log('info', 'recorded fallthrus of a merged directory', { fileid: String(dirId), entries: c.recorded });
-  });
+  await completion(ctx, dirId).done;
+}
+
+async function record(ctx: UnionContext, dirId: bigint, recorded: () => void): Promise<void> {
+  const dir = dirNode(ctx, dirId);
+  if (dir.complete) return;
+  const c: Completion = { dirId, hidden: new Set(), recorded: 0, keptStats: 0, chunkDone: recorded };
+  if (dir.upper) await recordLayer(ctx, c, upperPath(ctx, dirId), null);
+  for (const { layer, path } of await lowerDirs(ctx, dirId)) {
+    for (const w of await recordLayer(ctx, c, path, layer)) c.hidden.add(w);
+  }
+  ctx.store.transaction(() => ctx.store.putNode({ ...dirNode(ctx, dirId), complete: true }));
+  await ctx.store.durable();
+  if (c.recorded > 1000) ctx.log('info', 'recorded fallthrus of a merged directory', { fileid: String(dirId), entries: c.recorded });
 }
 
 export async function readdirRule(
@@ -137,8 +185,14 @@ export async function readdirRule(
 ): Promise<ReaddirResult> {
   const dir = dirNode(ctx, dirId);
   requirePerm(await getAttr(ctx, dir), caller, 4);
-  await completeDir(ctx, dirId);
-  const rows = ctx.store.entryPage(dirId, cookie, limit + 1);
+  // A page is answered as soon as its rows are recorded: the first listing of a directory of a
+  // million entries streams along with its completion, where waiting for all of it kept the
+  // first call unanswered for over a minute (clients retransmit, or give up, after 60 s).
+  let rows = ctx.store.entryPage(dirId, cookie, limit + 1);
+  while (!dirNode(ctx, dirId).complete && rows.length <= limit) {
+    await progress(ctx, dirId);
+    rows = ctx.store.entryPage(dirId, cookie, limit + 1);
+  }
   const eof = rows.length <= limit;
   if (!eof) rows.length = limit;
   const entries: DirEntry[] = rows.map((r) => ({ name: r.name, fileid: r.id, cookie: r.cookie, type: nodeOf(ctx, r.id).kind }));

@@ -18,14 +18,18 @@ export interface Target {
   exportPath: string;
 }
 
-/** A phase that did not finish in its time limit (the session is closed; the round stops). */
+/**
+ * A phase that did not finish in its time limit, or whose server left a call unanswered for the
+ * generator's stall limit (the session is closed; the round stops). Too slow is a result.
+ */
 export class PhaseTimeout extends Error {
   override name = 'PhaseTimeout';
   constructor(
     what: string,
     readonly seconds: number,
+    why = `no result within ${seconds} s`,
   ) {
-    super(`loadgen ${what}: no result within ${seconds} s`);
+    super(`loadgen ${what}: ${why}`);
   }
 }
 
@@ -137,7 +141,13 @@ export class LoadgenSession {
         } catch {
           continue; // not ours (libnfs may print diagnostics)
         }
-        if (typeof obj.fatal === 'string') throw new Error(`loadgen ${what}: ${obj.fatal}`);
+        if (typeof obj.fatal === 'string') {
+          if (obj.fatal.startsWith('stalled')) {
+            await this.close();
+            throw new PhaseTimeout(what, (Date.now() - (deadline - timeoutMs)) / 1000, obj.fatal);
+          }
+          throw new Error(`loadgen ${what}: ${obj.fatal}`);
+        }
         return obj;
       }
       if (this.closed) throw new Error(`loadgen ${what}: exited: ${oneLine(this.proc.tail()) || 'no output'}`);

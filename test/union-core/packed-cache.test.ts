@@ -1,0 +1,60 @@
+/**
+ * The packed caches (packed-cache.ts and its two users): what goes in comes back field for field,
+ * 64-bit values above 2^63 included; the bound drops the older half; rows are reused.
+ */
+
+import t from 'tap';
+import { PackedCache } from '../../union-core/packed-cache.js';
+import { LowerStatCache } from '../../union-core/lower-stat-cache.js';
+import { UpperAttrCache } from '../../union-core/attr-cache.js';
+import type { Attr } from '../../union-core/index.js';
+import type { StatCore } from '../../union-core/attrs.js';
+
+t.test('a bounded packed cache keeps the newer half when full and reuses rows', async (t) => {
+  const c = new PackedCache(4000, 1, 1);
+  for (let i = 0n; i < 4000n; i++) {
+    const row = c.claim(i);
+    c.nums[row] = Number(i);
+    c.bigs[row] = i * 3n;
+  }
+  t.equal(c.size, 4000);
+  t.equal(c.claim(7n), c.find(7n), 'claiming a present id gives its own row');
+  c.claim(4000n); // over the bound: ids 0..1999 go
+  t.equal(c.size, 2001);
+  t.equal(c.find(1999n), -1, 'an older id is gone');
+  for (const id of [2000n, 3999n]) {
+    const row = c.find(id);
+    t.equal(c.nums[row], Number(id), `id ${id}: its number`);
+    t.equal(c.bigs[row], id * 3n, `id ${id}: its int64`);
+  }
+  const before = c.find(2500n);
+  c.delete(2500n);
+  t.equal(c.find(2500n), -1, 'deleted');
+  t.ok(c.claim(9999n) >= 0 && c.find(9999n) === before, 'a freed row is reused');
+  c.clear();
+  t.equal(c.size, 0);
+  t.equal(c.find(3000n), -1, 'cleared');
+});
+
+t.test('attributes and lower stats come back as they went in', async (t) => {
+  const attr: Attr = {
+    type: 'char', mode: 0o4755, nlink: 3, uid: 4_000_000_000, gid: 7, size: 2n ** 63n + 5n, used: 8192n,
+    rdev: { major: 259, minor: 1_048_575 }, fileid: 2n ** 64n - 1n, generation: 12,
+    atime: { sec: -5, nsec: 999_999_999 }, mtime: { sec: 1_700_000_000, nsec: 1 }, ctime: { sec: 2 ** 33, nsec: 0 },
+  };
+  const attrs = new UpperAttrCache();
+  attrs.remember(1n, attr);
+  t.same(attrs.get(1n), attr, 'attributes');
+  attrs.forget(1n);
+  t.equal(attrs.get(1n), undefined, 'forgotten');
+
+  const st: StatCore = {
+    ino: 2n ** 64n - 2n, mode: 0o100644n, nlink: 1n, uid: 0n, gid: 0n, rdev: 2n ** 40n + 3n, size: 12345n, blocks: 8n,
+    atimeNs: -1_000_000_001n, mtimeNs: 1_700_000_000_123_456_789n, ctimeNs: 0n,
+  };
+  const lower = new LowerStatCache(10);
+  lower.remember(5n, st, 42.5);
+  t.same(lower.get(5n), st, 'lower stat');
+  t.equal(lower.takenAt(5n), 42.5, 'when it was taken');
+  t.equal(lower.takenAt(6n), -1, 'unknown id');
+});
