@@ -86,12 +86,13 @@ export function rememberLowerStat(ctx: UnionContext, id: bigint, st: StatCore): 
 const RESTAT_WITHIN_MS = 60_000;
 
 function cachedLowerStat(ctx: UnionContext, node: NodeRow): StatCore | undefined {
-  const at = ctx.cache.lowerStat.takenAt(node.id);
-  if (at < 0) return undefined;
-  const age = performance.now() - at;
-  if (age < ctx.lowerStatTtlMs) return ctx.cache.lowerStat.get(node.id);
-  const known = ctx.cache.lowerStat.get(node.id)!;
-  ctx.cache.lowerStat.delete(node.id);
+  const cache = ctx.cache.lowerStat;
+  const row = cache.find(node.id);
+  if (row < 0) return undefined;
+  const age = performance.now() - cache.takenAt(row);
+  if (age < ctx.lowerStatTtlMs) return cache.statAt(row);
+  const known = cache.statAt(row);
+  cache.delete(node.id);
   return age < ctx.lowerStatTtlMs + RESTAT_WITHIN_MS ? restatLower(ctx, node, known) : undefined;
 }
 

@@ -38,15 +38,17 @@ export class LowerStatCache {
     b[o + CTIME] = st.ctimeNs;
   }
 
-  /** When the remembered stat of `id` was taken, or -1. */
-  takenAt(id: bigint): number {
-    const row = this.stats.find(id);
-    return row < 0 ? -1 : this.stats.nums[row];
+  /** The row of `id`'s remembered stat, or -1 (read it with takenAt and statAt). */
+  find(id: bigint): number {
+    return this.stats.find(id);
   }
 
-  get(id: bigint): StatCore | undefined {
-    const row = this.stats.find(id);
-    if (row < 0) return undefined;
+  /** When the stat in `row` was taken (performance.now()). */
+  takenAt(row: number): number {
+    return this.stats.nums[row];
+  }
+
+  statAt(row: number): StatCore {
     const b = this.stats.bigs;
     const o = row * BIG_WIDTH;
     return {

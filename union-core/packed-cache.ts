@@ -15,6 +15,8 @@ export class PackedCache {
   private readonly rows = new Map<bigint, number>();
   private readonly freeRows: number[] = [];
   private nextRow = 0;
+  /** Rows the arrays have room for. */
+  private capacity: number;
   /** Number fields, `numWidth` per row. */
   nums: Float64Array;
   /** Int64 fields, `bigWidth` per row (unsigned values wrap: read them with BigInt.asUintN). */
@@ -25,9 +27,9 @@ export class PackedCache {
     readonly numWidth: number,
     readonly bigWidth: number,
   ) {
-    const rows = Math.min(INITIAL_ROWS, bound);
-    this.nums = new Float64Array(rows * numWidth);
-    this.bigs = new BigInt64Array(rows * bigWidth);
+    this.capacity = Math.min(INITIAL_ROWS, bound);
+    this.nums = new Float64Array(this.capacity * numWidth);
+    this.bigs = new BigInt64Array(this.capacity * bigWidth);
   }
 
   get size(): number {
@@ -64,11 +66,11 @@ export class PackedCache {
 
   private newRow(): number {
     const row = this.nextRow++;
-    if (row * this.numWidth >= this.nums.length || row * this.bigWidth >= this.bigs.length) {
-      const rows = Math.min(this.bound, Math.max(INITIAL_ROWS, row * 2));
-      const nums = new Float64Array(rows * this.numWidth);
+    if (row >= this.capacity) {
+      this.capacity = Math.min(this.bound, row * 2);
+      const nums = new Float64Array(this.capacity * this.numWidth);
       nums.set(this.nums);
-      const bigs = new BigInt64Array(rows * this.bigWidth);
+      const bigs = new BigInt64Array(this.capacity * this.bigWidth);
       bigs.set(this.bigs);
       this.nums = nums;
       this.bigs = bigs;

@@ -139,7 +139,8 @@ function completion(ctx: UnionContext, dirId: bigint): Running {
     for (const w of waiters) w();
   };
   const dirs = byDir;
-  r.done = ctx.locks.with([`complete:${dirId}`], () => record(ctx, dirId, wake)).finally(() => {
+  // This map is the single flight: one completion per directory at a time.
+  r.done = record(ctx, dirId, wake).finally(() => {
     dirs.delete(dirId);
     wake();
   });

@@ -54,7 +54,7 @@ t.test('attributes and lower stats come back as they went in', async (t) => {
   };
   const lower = new LowerStatCache(10);
   lower.remember(5n, st, 42.5);
-  t.same(lower.get(5n), st, 'lower stat');
-  t.equal(lower.takenAt(5n), 42.5, 'when it was taken');
-  t.equal(lower.takenAt(6n), -1, 'unknown id');
+  t.same(lower.statAt(lower.find(5n)), st, 'lower stat');
+  t.equal(lower.takenAt(lower.find(5n)), 42.5, 'when it was taken');
+  t.equal(lower.find(6n), -1, 'unknown id');
 });
