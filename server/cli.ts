@@ -10,6 +10,7 @@
  */
 
 import './thread-pool.js'; // first: sizes the thread pool before anything uses it
+import './heap-tuning.js'; // first: caps old-generation growth before the heap fills
 import { constants } from 'node:os';
 import { Union, type CheckProblem } from '../union-core/index.js';
 import { jsonLogger, type Logger, type LogLevel } from '../protocol/rpc/index.js';

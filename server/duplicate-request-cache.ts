@@ -11,6 +11,7 @@
  */
 
 import { crc32 } from 'node:zlib';
+import { ByteSlab } from './byte-slab.js';
 import { AuthFlavor, type CallInterceptor, type RpcCallInfo } from '../protocol/rpc/index.js';
 
 export interface DrcOptions {
@@ -34,6 +35,7 @@ const CHECKSUM_PREFIX = 256;
 export class DuplicateRequestCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  private readonly slab = new ByteSlab(64 * 1024);
   readonly stats = { hits: 0, inProgressDrops: 0, misses: 0 };
   private readonly maxEntries: number;
   private readonly maxBytes: number;
@@ -71,7 +73,8 @@ export class DuplicateRequestCache {
       throw e;
     }
     if (this.entries.get(key) === entry) {
-      entry.reply = reply;
+      // A copy: the reply's own buffers are views of shared pool chunks (byte-slab.ts).
+      entry.reply = [this.slab.copyOf(reply)];
       entry.finishedAt = Date.now();
       const size = reply.reduce((n, b) => n + b.length, 0);
       entry.bytes += size;

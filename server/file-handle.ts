@@ -13,6 +13,7 @@
  */
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ByteSlab } from './byte-slab.js';
 
 export const HANDLE_SIZE = 32;
 const VERSION = 1;
@@ -31,12 +32,7 @@ export function peekHandle(fh: Buffer): HandleFields | undefined {
   return { exportId: fh.readUInt32BE(4), fileid: fh.readBigUInt64BE(8), generation: fh.readUInt32BE(16) };
 }
 
-/**
- * Handles made per slab. Handles live long (the export memoizes them), so they are cut from slabs
- * of their own: a 32-byte Buffer from Node's shared 8 KiB allocation pool keeps that whole pool
- * chunk, full of short-lived replies, alive — 100,000 memoized handles pinned about 50 MiB. Slabs
- * fill in time order, as the memo evicts, so an old slab goes once its handles have.
- */
+/** Handles made per slab: handles live long (the export memoizes them), see byte-slab.ts. */
 const SLAB_HANDLES = 2048;
 
 /** Handles whose MAC was checked recently: clients send the same few handles over and over. */
@@ -49,8 +45,7 @@ export class HandleCodec {
    * Saves an HMAC per call; cleared wholesale when full (refilled in a few calls).
    */
   private readonly verified = new Set<string>();
-  private slab = Buffer.allocUnsafeSlow(0);
-  private slabUsed = 0;
+  private readonly slab = new ByteSlab(SLAB_HANDLES * HANDLE_SIZE);
 
   constructor(
     private readonly exportId: number,
@@ -58,7 +53,7 @@ export class HandleCodec {
   ) {}
 
   encode(fileid: bigint, generation: number): Buffer {
-    const fh = this.newHandleBuffer();
+    const fh = this.slab.take(HANDLE_SIZE);
     fh[0] = VERSION;
     fh[1] = 0;
     fh.writeUInt16BE(0, 2);
@@ -68,15 +63,6 @@ export class HandleCodec {
     this.mac(fh).copy(fh, MAC_OFFSET, 0, MAC_SIZE);
     this.remember(fh.toString('latin1'));
     return fh;
-  }
-
-  private newHandleBuffer(): Buffer {
-    if (this.slabUsed === this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_HANDLES * HANDLE_SIZE);
-      this.slabUsed = 0;
-    }
-    this.slabUsed += HANDLE_SIZE;
-    return this.slab.subarray(this.slabUsed - HANDLE_SIZE, this.slabUsed);
   }
 
   /** True when `fh` (already peeked as this export's) carries a valid MAC. Constant-time compare. */

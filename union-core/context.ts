@@ -35,7 +35,11 @@ export interface UnionContext {
   /** Descriptors of backing files kept between data calls (open-files.ts). */
   openFiles: OpenFiles;
   cache: {
-    /** Derived paths by fileid; cleared whenever a directory moves or disappears. */
+    /**
+     * Derived paths by fileid; cleared whenever a directory moves or disappears. Bounded
+     * (PATH_CACHE_MAX): a path per object ever touched is ~150 bytes each, ~300 MiB over a
+     * million files.
+     */
     rel: Map<bigint, string>;
     lowerRel: Map<bigint, string>;
     /** Lower directories by lower path (namespace.ts lowerDirsAt); never stale: lowers do not change. */

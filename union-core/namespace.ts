@@ -113,6 +113,9 @@ async function isOpaque(path: string): Promise<boolean> {
 /** Bound on cached lower-directory lists. */
 export const LOWER_AT_CACHE_MAX = 200_000;
 
+/** Bound of the derived-path caches (relPath, lowerRel). */
+export const PATH_CACHE_MAX = 100_000;
+
 /**
  * Lower directories at lower path `rel`, highest first, as overlayfs merges them: the root of
  * every lower (down to one marked opaque); below, for each lower directory of the parent in turn,

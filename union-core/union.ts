@@ -16,7 +16,7 @@ import { KeyedLock, DirSyncer, MetadataBarrier, NamespaceLock, type UnionContext
 import { recoverJournal } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
-import { nodeOf, dirNode, backingPath, LOWER_AT_CACHE_MAX } from './namespace.js';
+import { nodeOf, dirNode, backingPath, LOWER_AT_CACHE_MAX, PATH_CACHE_MAX } from './namespace.js';
 import { getAttr, permBits, wccOf, DEFAULT_LOWER_STAT_TTL_MS, LOWER_STAT_MAX } from './attrs.js';
 import { lookupNode, reachByLowerName } from './lookup.js';
 import { readdirRule } from './readdir.js';
@@ -111,8 +111,8 @@ export class Union implements UnionFs {
       applying: new Set(),
       namespace: new NamespaceLock(),
       cache: {
-        rel: new Map(),
-        lowerRel: new Map(),
+        rel: new BoundedMap(PATH_CACHE_MAX),
+        lowerRel: new BoundedMap(PATH_CACHE_MAX),
         lowerAt: new BoundedMap(LOWER_AT_CACHE_MAX),
         lowerStat: new LowerStatCache(LOWER_STAT_MAX),
       },

@@ -11,6 +11,7 @@
  */
 
 import '../../server/thread-pool.js'; // first: sizes the thread pool before anything uses it
+import '../../server/heap-tuning.js'; // first: caps old-generation growth before the heap fills
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';

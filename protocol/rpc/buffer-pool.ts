@@ -29,3 +29,12 @@ export class BufferPool {
     if (this.free.length < this.keep && buf.length === this.size) this.free.push(buf);
   }
 }
+
+/** Size of the shared pool's buffers: a 1 MiB NFS WRITE record with its headers, or a READ's MiB. */
+export const BIG_BUFFER_SIZE = 1024 * 1024 + 64 * 1024;
+
+/**
+ * The process's one pool of big buffers, for joined records (WRITEs) and READ data alike: a
+ * client streams one way at a time, and two pools of 16 kept 33 MiB where one is enough.
+ */
+export const bigBuffers = new BufferPool(BIG_BUFFER_SIZE, 16);

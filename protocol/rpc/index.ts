@@ -43,7 +43,7 @@ export {
   type ReplyBody,
   type ReplyHeader,
 } from './reply.js';
-export { BufferPool } from './buffer-pool.js';
+export { BufferPool, bigBuffers } from './buffer-pool.js';
 export { RpcDispatcher, requireAuthSys, replySent, type ReplyChunks, type AuthPolicy, type ProgramOptions, type TransportInfo } from './dispatcher.js';
 export { RpcTcpTransport, type TcpTransportOptions } from './tcp-server.js';
 export { RpcUdpTransport, type UdpTransportOptions } from './udp-server.js';

@@ -17,11 +17,8 @@
 import net from 'node:net';
 import { replySent, type ReplyChunks, type RpcDispatcher, type TransportInfo } from './dispatcher.js';
 import { RecordFramer, RecordTooLargeError } from './framer.js';
-import { BufferPool } from './buffer-pool.js';
+import { bigBuffers, type BufferPool } from './buffer-pool.js';
 import type { Logger } from './logger.js';
-
-/** Records up to this size are joined into pooled buffers: a 1 MiB NFS WRITE with its headers. */
-const POOLED_RECORD_MAX = 1024 * 1024 + 64 * 1024;
 
 export interface TcpTransportOptions {
   /** Largest record accepted, in bytes (fragments joined, headers excluded). */
@@ -182,15 +179,13 @@ class TcpConnection {
 export class RpcTcpTransport {
   private server?: net.Server;
   private readonly connections = new Set<TcpConnection>();
-  /** Joined big records (WRITEs), shared by all connections; 16 kept. */
-  private readonly recordPool: BufferPool;
+  /** Joined big records (WRITEs), shared by all connections (and with READ data). */
+  private readonly recordPool: BufferPool = bigBuffers;
 
   constructor(
     private readonly dispatcher: RpcDispatcher,
     private readonly opts: TcpTransportOptions,
-  ) {
-    this.recordPool = new BufferPool(Math.min(opts.maxRecordSize, POOLED_RECORD_MAX), 16);
-  }
+  ) {}
 
   /** Start listening; resolves with the bound port (useful with port 0). */
   listen(host: string, port: number): Promise<number> {

@@ -5,8 +5,8 @@
  * --secure (PERM), read-only export for changes (ROFS).
  */
 
-import { NFS3_MAX_DATA, Nfsstat3, type Fattr3, type Nfs3Error } from '../../protocol/nfs3/index.js';
-import { BufferPool, type CallContext, type Logger } from '../../protocol/rpc/index.js';
+import { Nfsstat3, type Fattr3, type Nfs3Error } from '../../protocol/nfs3/index.js';
+import { bigBuffers, type BufferPool, type CallContext, type Logger } from '../../protocol/rpc/index.js';
 import type { Attr, Caller } from '../../union-core/index.js';
 import type { ExportTable, ServedExport } from '../exports.js';
 import { toFattr3 } from './attributes.js';
@@ -21,8 +21,8 @@ export interface Target {
 
 export class Nfs3Service {
   readonly writeVerifier = new WriteVerifier();
-  /** Data buffers of READ replies (see read.ts); 16 kept: 16 MiB when idle. */
-  readonly readBuffers = new BufferPool(NFS3_MAX_DATA, 16);
+  /** Data buffers of READ replies (see read.ts), shared with the transport's big records. */
+  readonly readBuffers: BufferPool = bigBuffers;
 
   constructor(
     readonly exports: ExportTable,
