@@ -175,6 +175,8 @@ export const e2eSuite: BenchSuite = {
     ];
     if (m.growth.length) {
       sections.push('### Growth: cost per operation as the tree grows', growthTable(m.growth, o.servers));
+      const rss = m.growth.map((g) => rssLine(m.growthRounds[g.size], o.servers, `Peak RSS at ${g.size.toLocaleString('en-US')} files`));
+      sections.push(rss.join('\n\n'));
     }
     if (m.merged.length) {
       sections.push(`### A ${o.merged.toLocaleString('en-US')}-entry directory merged from two lowers`, phaseTable(m.merged), rssLine(m.mergedRounds, o.servers));

@@ -6,8 +6,10 @@
  * entry is one Map slot plus a row of two typed arrays the GC never looks into; readers build a
  * short-lived object from the row (young-generation garbage, cheap to collect).
  *
- * When full, the older half of the entries (insertion order) is dropped, as BoundedMap does.
+ * When full, every other entry is dropped (bounded-map.ts explains why).
  */
+
+import { dropEveryOther } from './bounded-map.js';
 
 const INITIAL_ROWS = 1024;
 
@@ -45,7 +47,7 @@ export class PackedCache {
   claim(id: bigint): number {
     const own = this.rows.get(id);
     if (own !== undefined) return own;
-    if (this.rows.size >= this.bound) this.dropOlderHalf();
+    if (this.rows.size >= this.bound) dropEveryOther(this.rows, (row) => this.freeRows.push(row));
     const row = this.freeRows.pop() ?? this.newRow();
     this.rows.set(id, row);
     return row;
@@ -76,14 +78,5 @@ export class PackedCache {
       this.bigs = bigs;
     }
     return row;
-  }
-
-  private dropOlderHalf(): void {
-    let drop = this.rows.size - Math.floor(this.bound / 2);
-    for (const [id, row] of this.rows) {
-      if (drop-- <= 0) break;
-      this.rows.delete(id);
-      this.freeRows.push(row);
-    }
   }
 }

@@ -55,13 +55,13 @@ export function problems(stats: PhaseStats[]): string[] {
   );
 }
 
-export function rssLine(rounds: RoundResult[], servers: ServerKind[]): string {
+export function rssLine(rounds: RoundResult[], servers: ServerKind[], what = 'Peak RSS'): string {
   const parts = servers.map((k) => {
     const rss = peakRss(rounds, k);
     const cpu = rounds.filter((r) => r.kind === k).map((r) => r.totalCpu);
     return `${k} ${mib(rss.median)} (${mib(rss.min)}–${mib(rss.max)}), server CPU per round ${cpu.map((c) => c.toFixed(1)).join(' / ')} s`;
   });
-  return `Peak RSS (median, min–max over rounds): ${parts.join('; ')}.`;
+  return `${what} (median, min–max over rounds): ${parts.join('; ')}.`;
 }
 
 export interface GrowthPoint {
