@@ -23,7 +23,11 @@ export async function checkUnion(ctx: UnionContext): Promise<CheckProblem[]> {
   const nodes = new Map(store.allNodes().map((n) => [n.id, n]));
   const named = new Set<bigint>([ROOT_ID]);
   const namesByDir = new Map<bigint, Set<string>>();
+  const cookies = new Set<string>();
   for (const e of store.allEntries()) {
+    const cookie = `${e.dir}/${e.cookie}`;
+    if (cookies.has(cookie)) report('cookie-repeated', `entry ${e.name} in directory ${e.dir} repeats cookie ${e.cookie}`);
+    cookies.add(cookie);
     named.add(e.id);
     if (!nodes.has(e.id)) report('dangling-entry', `entry ${e.name} in directory ${e.dir} names missing object ${e.id}`);
     const dir = nodes.get(e.dir);

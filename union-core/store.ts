@@ -180,7 +180,11 @@ export class MetadataStore {
       CREATE TABLE IF NOT EXISTS entry (
         dir INTEGER NOT NULL, name TEXT NOT NULL, id INTEGER NOT NULL, cookie INTEGER NOT NULL,
         PRIMARY KEY (dir, name)) WITHOUT ROWID;
-      CREATE UNIQUE INDEX IF NOT EXISTS entry_by_cookie ON entry (dir, cookie);
+      -- Covering for a listing page (dir, cookie > c, with id): without id, every row of a page
+      -- was a second B-tree search in the table (1.38 -> 0.92 us per row). Replaces the older
+      -- UNIQUE (dir, cookie); a repeated cookie is reported by check.ts instead.
+      DROP INDEX IF EXISTS entry_by_cookie;
+      CREATE UNIQUE INDEX IF NOT EXISTS entry_by_cookie_id ON entry (dir, cookie, id);
       CREATE INDEX IF NOT EXISTS entry_by_id ON entry (id);
       CREATE TABLE IF NOT EXISTS lower_link (
         layer INTEGER NOT NULL, ino INTEGER NOT NULL, path TEXT NOT NULL, visible INTEGER NOT NULL,

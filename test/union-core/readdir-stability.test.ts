@@ -13,6 +13,7 @@
  */
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { closeSync, linkSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Union, type DirEntry, type UnionFs, type UnionOptions } from '../../union-core/index.js';
@@ -206,3 +207,24 @@ t.test('a merged directory recorded in chunks: whiteouts, shadowed names and row
 function mknodWhiteout(path: string): void {
   execFileSync('mknod', [path, 'c', '0', '0']);
 }
+
+t.test('listing pages read a covering index; a store with the older index is migrated; check() reports a repeated cookie', async (t) => {
+  const layout = scratchLayers(t, 1);
+  let u = await Union.open(layout);
+  for (const name of ['a', 'b']) await u.create(u.rootId, name, { mode: 'unchecked', attrs: {} }, ROOT);
+  await u.close();
+  const db = new Database(join(layout.work, 'store.db'));
+  db.exec('DROP INDEX entry_by_cookie_id; CREATE UNIQUE INDEX entry_by_cookie ON entry (dir, cookie)'); // as schema 2 made it
+  db.close();
+  u = await Union.open(layout);
+  t.same((await listEntries(u, u.rootId)).map((e) => e.name).sort(), ['a', 'b'], 'listed after the migration');
+  t.same(await u.check(), []);
+  await u.close();
+  const raw = new Database(join(layout.work, 'store.db'));
+  t.same(raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entry' ORDER BY name").pluck().all(), ['entry_by_cookie_id', 'entry_by_id'], 'older index replaced');
+  raw.prepare("UPDATE entry SET cookie = (SELECT cookie FROM entry WHERE name = 'a') WHERE name = 'b'").run();
+  raw.close();
+  u = await Union.open(layout);
+  t.same((await u.check()).map((p) => p.kind), ['cookie-repeated']);
+  await u.close();
+});
