@@ -74,11 +74,11 @@ export class DuplicateRequestCache {
     }
     if (this.entries.get(key) === entry) {
       // A copy: the reply's own buffers are views of shared pool chunks (byte-slab.ts).
-      entry.reply = [this.slab.copyOf(reply)];
+      const saved = this.slab.copyOf(reply);
+      entry.reply = [saved];
       entry.finishedAt = Date.now();
-      const size = reply.reduce((n, b) => n + b.length, 0);
-      entry.bytes += size;
-      this.bytes += size;
+      entry.bytes += saved.length;
+      this.bytes += saved.length;
       this.evict();
     }
     return reply;
