@@ -21,13 +21,13 @@ import { attrOf, getAttr, inGroup, requirePerm, packRdev } from './attrs.js';
 import { addEntry } from './lookup.js';
 import { completeDir } from './readdir.js';
 import { copyUp, ensureUpperDir } from './copy-up.js';
-import { abandonCreation, beginCreation, commitAndApply, tmpPath, type Building, type RenameStep } from './journal.js';
+import { commitAndApply, tmpPath, type RenameStep } from './journal.js';
 import { fail, isErrno } from './errors.js';
 
 export interface NewObject {
   kind: NodeType;
   attrs: SetAttrs;
-  /** Build the object at `path` (in work/tmp) with this owner and mode (symlinks: owner only). */
+  /** Build the object at `path` (EEXIST if taken) with this owner and mode (symlinks: owner only). */
   build(path: string, own: NewOwnership): void | Promise<void>;
   verifier?: Buffer;
   rdev?: { major: number; minor: number };
@@ -80,60 +80,68 @@ export async function createObject(
     // A group-executable set-group-ID file of a group the caller is not in (inherited from a setgid
     // directory) loses the bit unless root makes it (Linux inode_init_owner).
     else if (caller.uid !== 0 && (mode & 0o2010) === 0o2010 && !inGroup(caller, gid)) mode &= ~0o2000;
-    const building = await beginCreation(ctx, join(upperPath(ctx, dirId), name));
-    let built: BigIntStats;
+    const dest = join(upperPath(ctx, dirId), name);
+    await ctx.creations.enter(ctx, dirId);
+    // Whether everything built is either named by committed rows or removed again: then the
+    // directory needs no sweep for this creation (journal.ts CreationSweeps).
+    let clean = false;
+    let committed = false;
     try {
-      built = await buildInPlace(ctx, obj, building, ctx.privileged ? { uid, gid, mode } : { mode });
+      const built = await buildInPlace(ctx, obj, dest, ctx.privileged ? { uid, gid, mode } : { mode });
+      let created!: NodeRow;
+      await commitAndApply(ctx, () => {
+        if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
+        const id = ctx.store.allocateIds();
+        created = {
+          ...blankNode(id, obj.kind),
+          upper: true,
+          opaque: obj.kind === 'dir',
+          complete: obj.kind === 'dir',
+          uid: ctx.privileged ? null : uid,
+          gid: ctx.privileged ? null : gid,
+          mode: obj.kind === 'symlink' ? 0o777 : null,
+          rdev: obj.rdev ? packRdev(obj.rdev) : null,
+          verifier: obj.verifier ?? null,
+        };
+        ctx.store.putNode(created);
+        addEntry(ctx, dirId, name, id);
+        committed = true;
+        return { renames: [], syncDirs: [dirname(dest)], made: { dir: dirId, name, id, path: dest } };
+      }, { refused: () => discard(dest) });
+      clean = true;
+      return { node: created, attr: attrOf(ctx, created, built) };
     } catch (e) {
-      await abandonCreation(ctx, building);
+      clean = !committed;
       throw e;
+    } finally {
+      ctx.creations.leave(ctx, dirId, clean);
     }
-    const dest = building.path;
-    let created!: NodeRow;
-    await commitAndApply(ctx, () => {
-      if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
-      const id = ctx.store.allocateIds();
-      created = {
-        ...blankNode(id, obj.kind),
-        upper: true,
-        opaque: obj.kind === 'dir',
-        complete: obj.kind === 'dir',
-        uid: ctx.privileged ? null : uid,
-        gid: ctx.privileged ? null : gid,
-        mode: obj.kind === 'symlink' ? 0o777 : null,
-        rdev: obj.rdev ? packRdev(obj.rdev) : null,
-        verifier: obj.verifier ?? null,
-      };
-      ctx.store.putNode(created);
-      addEntry(ctx, dirId, name, id);
-      return { renames: [], syncDirs: [dirname(dest)], made: { dir: dirId, name, id, path: dest }, replaces: building.seq };
-    }, { refused: () => abandonCreation(ctx, building) });
-    return { node: created, attr: attrOf(ctx, created, built) };
   });
 }
 
 /**
- * Build a new object at its upper path `dest`, before any row names it (so the union does not show
- * it yet): under a temporary name in the same directory, complete with owner and mode, then
- * renamed to `dest`. Building beside its destination puts the new inode where the directory's
- * other inodes are and locks only that directory (a single work/tmp made every creation of the
- * union queue on one directory lock); the final rename, the directory's newest change, makes the
- * directory's fsync cover the object's attributes too (journal.ts MadeEntry). Something untracked
- * at the destination is replaced, or moved aside where a rename cannot replace it (a directory
- * with content, or a file where a directory goes). Returns the new object's lstat.
+ * Build a new object at its upper path `dest`, complete with owner and mode, before any row names
+ * it (so the union does not show it yet). Building where it belongs puts the new inode among the
+ * directory's other inodes and needs no rename (a temporary name beside it, renamed into place,
+ * cost an eighth of a creation). Something untracked at `dest` (journal.ts MadeEntry) is moved
+ * aside first. A build that fails (a full disk) removes what it made: nothing names it. Returns
+ * the new object's lstat.
  */
-async function buildInPlace(ctx: UnionContext, obj: NewObject, { temp, path: dest }: Building, own: NewOwnership): Promise<BigIntStats> {
-  await obj.build(temp, own);
+async function buildInPlace(ctx: UnionContext, obj: NewObject, dest: string, own: NewOwnership): Promise<BigIntStats> {
   try {
-    // Replaces an untracked file or empty directory at `dest` as it goes (no lstat to look first).
-    renamePath(temp, dest);
-  } catch (e) {
-    if (!isErrno(e, 'EISDIR') && !isErrno(e, 'ENOTDIR') && !isErrno(e, 'ENOTEMPTY') && !isErrno(e, 'EEXIST')) throw e;
-    for (const step of clearUntracked(ctx, dest)) {
-      renamePath(step.from, step.to);
-      await discard(step.to);
+    try {
+      await obj.build(dest, own);
+    } catch (e) {
+      if (!isErrno(e, 'EEXIST')) throw e;
+      for (const step of clearUntracked(ctx, dest)) {
+        renamePath(step.from, step.to);
+        await discard(step.to);
+      }
+      await obj.build(dest, own);
     }
-    renamePath(temp, dest);
+  } catch (e) {
+    if (!isErrno(e, 'EEXIST')) await discard(dest);
+    throw e;
   }
   const built = upperLstat(dest);
   if (!built) fail('EIO', 'new object vanished while being built');

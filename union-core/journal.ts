@@ -1,12 +1,14 @@
 /**
- * Crash-safe namespace changes: a journal of intents — renames and unlinks to redo, and creations
- * to finish or undo (Building, MadeEntry below).
+ * Crash-safe namespace changes: a journal of intents — renames and unlinks to redo, creations to
+ * finish or undo (MadeEntry), directories to sweep of what uncommitted creations built
+ * (CreationSweeps).
  *
  * Every change to the upper tree follows one pattern:
- *   1. prepare  — build whatever is new in work/tmp (a copied-up file, a new empty file, a new
- *                 directory, a symlink): anything that can fail for lack of space fails here,
- *                 before the union changed, and leaves only a temporary behind. Copied data
- *                 are fsynced here; a new empty object is not (see MadeEntry).
+ *   1. prepare  — build whatever is new in work/tmp (a copied-up file), or at its destination
+ *                 where no row names it yet (a new empty file, directory or symlink: see
+ *                 MadeEntry): anything that can fail for lack of space fails here, before the
+ *                 union changed, and leaves only an unnamed object behind. Copied data are
+ *                 fsynced here; a new empty object is not.
  *   2. commit   — in ONE store transaction: re-validate, change the rows, and record the intent:
  *                 the list of renames that will bring the upper tree in line with the rows. Then
  *                 wait until that transaction is durable.
@@ -23,10 +25,10 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { NEW_OBJECT_PREFIX } from './names.js';
 import type { UnionContext } from './context.js';
 import { fromFsError, isErrno } from './errors.js';
 import { upperLstat, renamePath, unlinkPath, discard } from './upper-fs.js';
+import { upperPath } from './namespace.js';
 
 export interface RenameStep {
   from: string;
@@ -45,43 +47,54 @@ export interface Plan {
   unlinks?: string[];
   /** A creation's new entry (see MadeEntry). */
   made?: MadeEntry;
-  /** The creation's "building" intent (beginCreation), replaced by this one in the same commit. */
-  replaces?: bigint;
 }
 
 /**
- * A creation builds its object at its upper path before the rows exist (create.ts buildInPlace).
- * This intent, committed (not necessarily durable) before the build starts, names what the build
- * may leave: if a crash comes before the creation's commit replaces it, recovery deletes both
- * paths — the union never named them. (A power cut can lose the intent but keep the files: an
- * empty object without a row, never shown, and moved aside if its name is created again.)
+ * A creation builds its object at its upper path before any row names it (create.ts), so a crash
+ * between the build and the commit leaves an object no row knows: never shown, but litter. Rather
+ * than an intent per creation (two more row writes and a wait for a commit each, a third of a
+ * creation's cost), a directory with creations in progress carries one "sweep" intent, committed
+ * before its first creation builds anything and forgotten when its last one ends; recovery removes
+ * whatever in that upper directory no row names (a complete directory's rows are its whole
+ * listing). A burst of creations in one directory pays for it once. (A power cut can lose the
+ * intent but keep the files: an empty object without a row, moved aside if its name is created
+ * again, and reported by check.)
  */
-export interface Building {
-  seq: bigint;
-  /** The temporary name beside the destination. */
-  temp: string;
-  /** The destination. */
-  path: string;
-}
+export class CreationSweeps {
+  private readonly active = new Map<bigint, { seq: bigint; count: number; committed: Promise<void> | undefined; keep: boolean }>();
 
-export async function beginCreation(ctx: UnionContext, path: string): Promise<Building> {
-  const temp = join(dirname(path), `${NEW_OBJECT_PREFIX}${randomBytes(6).toString('hex')}`);
-  const seq = ctx.store.transaction(() => ctx.store.addIntent(encodeIntent({ renames: [], building: { temp, path } })));
-  await ctx.store.settled();
-  return { seq, temp, path };
-}
+  /** Before building anything in directory `dir`: resolves once its sweep intent is committed. */
+  async enter(ctx: UnionContext, dir: bigint): Promise<void> {
+    let sweep = this.active.get(dir);
+    if (sweep) sweep.count++;
+    else {
+      const seq = ctx.store.transaction(() => ctx.store.addIntent(encodeIntent({ renames: [], sweep: dir })));
+      sweep = { seq, count: 1, committed: ctx.store.settled(), keep: false };
+      this.active.set(dir, sweep);
+    }
+    await sweep.committed;
+  }
 
-/** A creation refused after beginCreation: remove what it built, forget the intent. */
-export async function abandonCreation(ctx: UnionContext, b: Building): Promise<void> {
-  await Promise.all([discard(b.temp), discard(b.path)]);
-  ctx.store.deleteIntent(b.seq);
+  /**
+   * A creation in `dir` ended. `clean`: it left nothing a row does not name (it committed and
+   * finished, or it was refused and removed what it built); otherwise the intent stays for the
+   * next open to sweep.
+   */
+  leave(ctx: UnionContext, dir: bigint, clean: boolean): void {
+    const sweep = this.active.get(dir);
+    if (!sweep) return;
+    if (!clean) sweep.keep = true;
+    if (--sweep.count > 0) return;
+    this.active.delete(dir);
+    if (!sweep.keep) ctx.store.deleteIntent(sweep.seq);
+  }
 }
 
 /**
- * A creation's new entry. The object is built beside its destination and renamed into place
- * before the commit (create.ts buildInPlace), with no fsync of its own: after the commit, the
- * fsync of its directory (which covers the object, the rename being the directory's newest
- * change) runs alongside the store's. A crash may keep the object and lose the rows (an untracked
+ * A creation's new entry. The object is built at its destination before the commit (create.ts
+ * buildInPlace), with no fsync of its own: after the commit, the fsync of its directory (which
+ * covers the new inode too: the file systems the upper lives on commit metadata through one
+ * journal, in order) runs alongside the store's. A crash may keep the object and lose the rows (an untracked
  * leftover, never shown, moved aside when its name is created again), or keep the intent and
  * rows and lose the object: recovery then drops the rows, as if the creation never happened —
  * its caller was never answered.
@@ -99,18 +112,21 @@ interface IntentRecord {
   renames: RenameStep[];
   unlinks?: string[];
   made?: { dir: string; name: string; id: string; path: string };
+  /** A directory with creations in progress (CreationSweeps). */
+  sweep?: string;
+  /** Written by older versions: one creation being built (its temporary and its destination). */
   building?: { temp: string; path: string };
 }
 
-/** An intent: a plan's steps, or a creation being built. */
-type Intent = Plan & { building?: { temp: string; path: string } };
+/** An intent: a plan's steps, or a directory to sweep. */
+type Intent = Plan & { sweep?: bigint; building?: { temp: string; path: string } };
 
 function encodeIntent(steps: Intent): string {
   const record: IntentRecord = { renames: steps.renames };
   if (steps.unlinks?.length) record.unlinks = steps.unlinks;
   const m = steps.made;
   if (m) record.made = { dir: String(m.dir), name: m.name, id: String(m.id), path: m.path };
-  if (steps.building) record.building = steps.building;
+  if (steps.sweep !== undefined) record.sweep = String(steps.sweep);
   return JSON.stringify(record);
 }
 
@@ -122,6 +138,7 @@ function decodeIntent(text: string): Intent {
     renames: parsed.renames,
     unlinks: parsed.unlinks,
     made: m && { dir: BigInt(m.dir), name: m.name, id: BigInt(m.id), path: m.path },
+    sweep: parsed.sweep === undefined ? undefined : BigInt(parsed.sweep),
     building: parsed.building,
   };
 }
@@ -163,7 +180,6 @@ export async function commitAndApply(
   try {
     seq = ctx.store.transaction(() => {
       steps = plan();
-      if (steps.replaces !== undefined) ctx.store.deleteIntent(steps.replaces);
       return steps.renames.length > 0 || steps.unlinks?.length || steps.made ? ctx.store.addIntent(encodeIntent(steps)) : null;
     });
   } catch (e) {
@@ -261,11 +277,37 @@ function dropLostCreation(ctx: UnionContext, made: MadeEntry): void {
   });
 }
 
+/**
+ * Remove from the upper directory of `dir` whatever no row names: what creations in progress at
+ * a crash built before their commit (CreationSweeps). Runs after every other intent is replayed,
+ * so the rows and the tree agree on everything else.
+ */
+async function sweepDir(ctx: UnionContext, dir: bigint): Promise<number> {
+  const node = ctx.store.getNode(dir);
+  if (!node || node.kind !== 'dir' || !node.upper || !node.complete) return 0;
+  const path = upperPath(ctx, dir);
+  let names: string[];
+  try {
+    names = await readdir(path);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return 0;
+    throw e;
+  }
+  const untracked = names.filter((name) => !ctx.store.getEntry(dir, name));
+  await Promise.all(untracked.map((name) => discard(join(path, name))));
+  return untracked.length;
+}
+
 /** Replay every recorded intent, then empty work/tmp. Called once at open, before any operation. */
 export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: number; discarded: number }> {
   const intents = ctx.store.intents();
+  const sweeps = new Map<bigint, bigint[]>();
   for (const { seq, steps } of intents) {
-    const { renames, unlinks, made, building } = decodeIntent(steps);
+    const { renames, unlinks, made, sweep, building } = decodeIntent(steps);
+    if (sweep !== undefined) {
+      sweeps.set(sweep, [...(sweeps.get(sweep) ?? []), seq]);
+      continue;
+    }
     for (const r of renames.slice(firstUnapplied(renames))) applyRename(r);
     for (const u of unlinks ?? []) applyUnlink(u);
     await ctx.syncer.syncAll(dirsToSync(ctx, renames));
@@ -273,6 +315,11 @@ export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: num
     if (building) await Promise.all([discard(building.temp), discard(building.path)]);
     ctx.store.deleteIntent(seq);
     ctx.log('info', 'replayed interrupted namespace change', { seq: String(seq), renames: renames.length });
+  }
+  for (const [dir, seqs] of sweeps) {
+    const removed = await sweepDir(ctx, dir);
+    for (const seq of seqs) ctx.store.deleteIntent(seq);
+    if (removed) ctx.log('info', 'removed what interrupted creations built', { dir: String(dir), count: removed });
   }
   const leftovers = await readdir(ctx.layers.tmpDir);
   await Promise.all(leftovers.map((n) => discard(join(ctx.layers.tmpDir, n))));

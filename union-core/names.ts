@@ -6,12 +6,6 @@ const MAX_NAME_BYTES = 255;
 
 /** Prefix of whiteout files in image layers (`.wh.<name>`), never shown in the union. */
 export const WHITEOUT_PREFIX = '.wh.';
-/**
- * Prefix of a new object being built in its upper directory (create.ts buildInPlace). Such a name
- * has no row, so the union never shows it; one left by a crash is removed at the next open
- * (journal.ts Building).
- */
-export const NEW_OBJECT_PREFIX = '.fallthru-new.';
 /** Marker that makes a lower directory opaque to the layers below it. */
 export const OPAQUE_MARKER = '.wh..wh..opq';
 

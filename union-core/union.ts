@@ -13,7 +13,7 @@ import { AccessBits, UnionError } from './types.js';
 import { openLayers } from './layers.js';
 import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode, type NodeRow } from './store.js';
 import { KeyedLock, DirSyncer, MetadataBarrier, NamespaceLock, type UnionContext, type LogFn } from './context.js';
-import { recoverJournal } from './journal.js';
+import { recoverJournal, CreationSweeps } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
 import { nodeOf, dirNode, backingPath, LOWER_AT_CACHE_MAX, PATH_CACHE_MAX } from './namespace.js';
@@ -109,6 +109,7 @@ export class Union implements UnionFs {
       syncer: new DirSyncer(),
       metadata: new MetadataBarrier(),
       applying: new Set(),
+      creations: new CreationSweeps(),
       namespace: new NamespaceLock(),
       cache: {
         rel: new BoundedMap(PATH_CACHE_MAX),

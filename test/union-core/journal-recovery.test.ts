@@ -8,7 +8,7 @@
  */
 
 import t, { type Test } from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Union } from '../../union-core/index.js';
@@ -49,22 +49,43 @@ t.test('a creation whose new object was lost is dropped at the next open', async
   t.same(await union.check(), [], 'the union is consistent');
 });
 
-t.test('what a creation built before its commit is removed at the next open', async (t) => {
+t.test('what creations built before their commit is removed at the next open', async (t) => {
   const opts = layers(t);
   let union = await Union.open(opts);
+  const dir = await union.mkdir(union.rootId, 'd', {}, root);
+  await union.create(dir.fileid, 'done', { mode: 'guarded', attrs: {} }, root);
   await union.close();
-  // Killed between building and committing: the temporary beside the destination, or the object
-  // already renamed to its name, and the "building" intent; no rows.
+  // Killed between building and committing: objects at their names in a directory whose sweep
+  // intent is recorded, no rows for them.
+  writeFileSync(join(opts.upper, 'd', 'half'), '');
+  mkdirSync(join(opts.upper, 'd', 'halfdir'));
+  writeFileSync(join(opts.upper, 'd', 'halfdir', 'inner'), '');
+  plantIntent(opts.work, { renames: [], sweep: String(dir.fileid) });
+  // An older version's per-creation intent: its temporary and its destination.
   const temp = join(opts.upper, '.fallthru-new.0123456789ab');
   writeFileSync(temp, '');
-  plantIntent(opts.work, { renames: [], building: { temp, path: join(opts.upper, 'half') } });
-  writeFileSync(join(opts.upper, 'half'), '');
-  plantIntent(opts.work, { renames: [], building: { temp: join(opts.upper, '.fallthru-new.ba9876543210'), path: join(opts.upper, 'half2') } });
+  writeFileSync(join(opts.upper, 'half2'), '');
+  plantIntent(opts.work, { renames: [], building: { temp, path: join(opts.upper, 'half2') } });
 
   union = await Union.open(opts);
   t.teardown(() => union.close());
-  t.notOk(existsSync(temp), 'temporary removed');
-  t.notOk(existsSync(join(opts.upper, 'half')), 'uncommitted object removed');
-  await t.rejects(union.lookup(union.rootId, 'half', root), { code: 'ENOENT' });
+  t.same(readdirSync(join(opts.upper, 'd')), ['done'], 'uncommitted objects removed, committed ones kept');
+  t.notOk(existsSync(temp), 'older temporary removed');
+  t.notOk(existsSync(join(opts.upper, 'half2')), 'older uncommitted object removed');
+  await t.rejects(union.lookup(dir.fileid, 'half', root), { code: 'ENOENT' });
+  t.ok(await union.lookup(dir.fileid, 'done', root), 'the committed file is still there');
+  t.same(await union.check(), [], 'nothing untracked left');
+});
+
+t.test('a creation over an untracked leftover replaces it', async (t) => {
+  const opts = layers(t);
+  const union = await Union.open(opts);
+  t.teardown(() => union.close());
+  await union.create(union.rootId, 'first', { mode: 'guarded', attrs: {} }, root); // the root's rows are its listing now
+  // What a power cut can leave: an object at a name, with neither row nor intent.
+  mkdirSync(join(opts.upper, 'left'));
+  writeFileSync(join(opts.upper, 'left', 'inside'), 'x');
+  const made = await union.create(union.rootId, 'left', { mode: 'guarded', attrs: {} }, root);
+  t.equal(made.attr.size, 0n, 'a new empty file');
   t.same(await union.check(), [], 'nothing untracked left');
 });
