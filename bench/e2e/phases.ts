@@ -32,6 +32,8 @@ export interface PhaseSample {
   messages: string[];
   /** The phase did not finish within its limit (ops and rate are then unknown, not zero). */
   timedOut?: boolean;
+  /** The server's peak resident set size during the phase, bytes. */
+  peakRss?: number;
 }
 
 /** Time limit of a phase: a generous floor plus a rate no sane server is slower than. */

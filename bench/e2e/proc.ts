@@ -6,7 +6,7 @@
  */
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 /** Clock ticks per second for /proc/PID/stat (USER_HZ; 100 on every Linux we run on). */
 const CLK_TCK = (() => {
@@ -29,6 +29,18 @@ export function cpuSeconds(pid: number): number {
 export function peakRssBytes(pid: number): number {
   const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/**
+ * Start a new peak: VmHWM restarts from the current RSS (clear_refs 5), so the next reading is the
+ * peak of what ran in between. Without the permission (not root) peaks just stay cumulative.
+ */
+export function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // cumulative peaks are still correct for the round as a whole
+  }
 }
 
 /** Every child still running, so an interrupted run can kill them all at once. */

@@ -31,11 +31,14 @@ function rateCell(s: ServerPhaseStats | undefined): string {
   return num(s?.rate.median ?? NaN);
 }
 
+/** Median peak RSS of a phase in MiB, without the unit (the header has it). */
+const rssCell = (s: ServerPhaseStats | undefined) => (s && Number.isFinite(s.rss.median) ? String(Math.round(s.rss.median / 2 ** 20)) : '–');
+
 /** One row per phase: throughput and CPU per op of each server, ratios, spreads, correctness. */
 export function phaseTable(stats: PhaseStats[]): string {
   const lines = [
-    '| Phase | Unit | fallthru | ganesha | speed f/g | fallthru CPU | ganesha CPU | CPU unit | CPU f/g | fallthru spread | ganesha spread | Checks |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |',
+    '| Phase | Unit | fallthru | ganesha | speed f/g | fallthru CPU | ganesha CPU | CPU unit | CPU f/g | fallthru spread | ganesha spread | peak MiB f / g | Checks |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const st of stats) {
     const f = st.by.fallthru;
@@ -43,7 +46,7 @@ export function phaseTable(stats: PhaseStats[]): string {
     lines.push(
       `| ${st.spec.label} | ${unitOf(st.spec)} | ${rateCell(f)} | ${rateCell(g)} | ${ratio(st.speedRatio)} | ` +
         `${num(f?.cost.median ?? NaN)} | ${num(g?.cost.median ?? NaN)} | ${costUnit(st.spec)} | ${ratio(st.costRatio)} | ` +
-        `${range(f?.rate)} | ${range(g?.rate)} | ${checks(st)} |`,
+        `${range(f?.rate)} | ${range(g?.rate)} | ${rssCell(f)} / ${rssCell(g)} | ${checks(st)} |`,
     );
   }
   return lines.join('\n');

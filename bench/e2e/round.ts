@@ -10,7 +10,7 @@ import { removeTree, roundDirs, type LowerSet } from './layers.js';
 import { LoadgenSession, PhaseTimeout, probe, type PhaseResult } from './loadgen.js';
 import { Netns } from './netns.js';
 import { sampleOf, timedOutSample, type PhaseSample, type PhaseSpec } from './phases.js';
-import { cpuSeconds, peakRssBytes } from './proc.js';
+import { cpuSeconds, peakRssBytes, resetPeakRss } from './proc.js';
 import type { ServerKind, ServerUnderTest, StartParams } from './server.js';
 
 export interface RoundOptions {
@@ -49,6 +49,7 @@ export async function runRound(kind: ServerKind, label: string, layers: LowerSet
     try {
       await probe(ns, o.loadgen, server, 60_000, () => server.deadReason());
       const cpu0 = cpuSeconds(server.pid);
+      let peakRss = peakRssBytes(server.pid);
       const session = await LoadgenSession.open(ns, o.loadgen, server, { inflight: o.inflight, lowerNames: layers.rootNames });
       const samples: PhaseSample[] = [];
       const profiles: Record<string, string> = {};
@@ -57,6 +58,7 @@ export async function runRound(kind: ServerKind, label: string, layers: LowerSet
           const profiled = server.profiler && o.profile?.phases.includes(spec.key);
           if (profiled) await server.profiler!.start();
           const before = cpuSeconds(server.pid);
+          resetPeakRss(server.pid);
           let result: PhaseResult;
           try {
             result = await session.command(spec.command, spec.timeoutMs);
@@ -69,7 +71,8 @@ export async function runRound(kind: ServerKind, label: string, layers: LowerSet
             }
             throw new Error(`${label} ${spec.key}: ${server.deadReason() ?? (e instanceof Error ? e.message : String(e))}`);
           }
-          const sample = sampleOf(spec, result, cpuSeconds(server.pid) - before);
+          const sample = { ...sampleOf(spec, result, cpuSeconds(server.pid) - before), peakRss: peakRssBytes(server.pid) };
+          peakRss = Math.max(peakRss, sample.peakRss);
           if (profiled) profiles[spec.key] = await server.profiler!.stop();
           samples.push(sample);
           o.log(`  ${label} ${spec.key}: ${describe(spec, sample)}`);
@@ -77,7 +80,7 @@ export async function runRound(kind: ServerKind, label: string, layers: LowerSet
       } finally {
         await session.close();
       }
-      return { kind, samples, peakRss: peakRssBytes(server.pid), totalCpu: cpuSeconds(server.pid) - cpu0, profiles };
+      return { kind, samples, peakRss: Math.max(peakRss, peakRssBytes(server.pid)), totalCpu: cpuSeconds(server.pid) - cpu0, profiles };
     } finally {
       await server.stop();
     }

@@ -24,6 +24,8 @@ export function spread(xs: number[]): Spread {
 export interface ServerPhaseStats {
   rate: Spread;
   cost: Spread;
+  /** Peak RSS during the phase, bytes. */
+  rss: Spread;
   rounds: number;
   /** Rounds in which the phase did not finish within its limit (excluded from the spreads). */
   timedOut: number;
@@ -58,6 +60,7 @@ export function phaseStats(plan: PhaseSpec[], rounds: RoundResult[]): PhaseStats
       by[kind] = {
         rate: spread(done.map((s) => rate(spec, s))),
         cost: spread(done.map((s) => cpuCost(spec, s))),
+        rss: spread(samples.map((s) => s.peakRss ?? NaN)),
         rounds: samples.length,
         timedOut: late.length,
         timeoutSeconds: Math.max(0, ...late.map((s) => s.seconds)),
