@@ -3,10 +3,9 @@
  *
  * A small Buffer from `Buffer.allocUnsafe` (or a reply built by the XDR writer) is a view of one
  * of Node's shared 8 KiB pool chunks, mostly filled with short-lived replies. Kept for minutes, it
- * keeps that whole chunk alive: 100,000 memoized file handles pinned ~50 MiB, and 16,384 cached
- * replies up to 128 MiB. Pieces cut here share slabs only with each other, so a slab is freed once
- * its pieces have gone: the DRC evicts oldest first; the handle memo drops every other handle
- * when full, so its slabs may stay half used (a few MiB).
+ * keeps that whole chunk alive: 16,384 cached replies pinned up to 128 MiB (and 100,000 memoized
+ * file handles ~50 MiB, when the memo kept Buffers). Pieces cut here share slabs only with each
+ * other, so a slab is freed once its pieces have gone (the DRC evicts oldest first).
  */
 
 export class ByteSlab {

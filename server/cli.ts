@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * The `fallthru` command: serve, demo, fsck (flags and their checks: cli-args.ts).
  *

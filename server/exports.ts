@@ -5,14 +5,18 @@
  */
 
 import type { Credentials } from '../protocol/rpc/index.js';
-import { BoundedMap, Union, type Caller, type UnionFs } from '../union-core/index.js';
+import { PackedCache, Union, type Caller, type UnionFs } from '../union-core/index.js';
 import { clientAllowed } from './client-rules.js';
 import type { ExportConfig } from './config.js';
 import { HandleCodec, peekHandle } from './file-handle.js';
 import { loadHandleKey } from './handle-key.js';
 import { callerFor } from './identity-mapping.js';
 
-/** Handles remembered per export (READDIRPLUS makes one per entry; each is an HMAC). */
+/**
+ * Handles remembered per export (READDIRPLUS makes one per entry; each is an HMAC), as their MAC
+ * in a row of two numbers: ~70 bytes per handle with its Map slot, where a Buffer each took ~170
+ * (12 MiB of a 100,000-file server's heap).
+ */
 const HANDLE_MEMO_MAX = 131_072;
 
 export class ServedExport {
@@ -22,7 +26,7 @@ export class ServedExport {
   readonly rootHandle: Buffer;
   /** Allow-list decisions per client address (lists are fixed while serving). */
   private readonly allowedCache = new Map<string, boolean>();
-  private readonly handleMemo = new BoundedMap<bigint, Buffer>(HANDLE_MEMO_MAX);
+  private readonly macMemo = new PackedCache(HANDLE_MEMO_MAX, 2, 0);
 
   constructor(
     readonly config: ExportConfig,
@@ -49,13 +53,16 @@ export class ServedExport {
     }
   }
 
-  /** The handle of an object of this export (memoized: READDIRPLUS makes one per entry). */
+  /** The handle of an object of this export (a fresh Buffer; its MAC memoized). */
   handleOf(fileid: bigint): Buffer {
-    let fh = this.handleMemo.get(fileid);
-    if (!fh) {
-      fh = this.handles.encode(fileid, this.generation);
-      this.handleMemo.set(fileid, fh);
-    }
+    const memo = this.macMemo;
+    const row = memo.find(fileid);
+    if (row >= 0) return this.handles.withMac(fileid, this.generation, memo.nums[row * 2], memo.nums[row * 2 + 1]);
+    const fh = this.handles.encode(fileid, this.generation);
+    const [hi, lo] = HandleCodec.macWords(fh);
+    const at = memo.claim(fileid) * 2;
+    memo.nums[at] = hi;
+    memo.nums[at + 1] = lo;
     return fh;
   }
 

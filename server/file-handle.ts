@@ -13,7 +13,6 @@
  */
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ByteSlab } from './byte-slab.js';
 
 export const HANDLE_SIZE = 32;
 const VERSION = 1;
@@ -32,9 +31,6 @@ export function peekHandle(fh: Buffer): HandleFields | undefined {
   return { exportId: fh.readUInt32BE(4), fileid: fh.readBigUInt64BE(8), generation: fh.readUInt32BE(16) };
 }
 
-/** Handles made per slab: handles live long (the export memoizes them), see byte-slab.ts. */
-const SLAB_HANDLES = 2048;
-
 /** Handles whose MAC was checked recently: clients send the same few handles over and over. */
 const VERIFIED_CACHE_SIZE = 65536;
 
@@ -45,7 +41,6 @@ export class HandleCodec {
    * Saves an HMAC per call; cleared wholesale when full (refilled in a few calls).
    */
   private readonly verified = new Set<string>();
-  private readonly slab = new ByteSlab(SLAB_HANDLES * HANDLE_SIZE);
 
   constructor(
     private readonly exportId: number,
@@ -53,13 +48,8 @@ export class HandleCodec {
   ) {}
 
   encode(fileid: bigint, generation: number): Buffer {
-    const fh = this.slab.take(HANDLE_SIZE);
-    fh[0] = VERSION;
-    fh[1] = 0;
-    fh.writeUInt16BE(0, 2);
-    fh.writeUInt32BE(this.exportId, 4);
-    fh.writeBigUInt64BE(fileid, 8);
-    fh.writeUInt32BE(generation >>> 0, 16);
+    const fh = Buffer.allocUnsafe(HANDLE_SIZE);
+    this.writeFields(fh, fileid, generation);
     this.mac(fh).copy(fh, MAC_OFFSET, 0, MAC_SIZE);
     this.remember(fh.toString('latin1'));
     return fh;
@@ -78,6 +68,32 @@ export class HandleCodec {
   private remember(text: string): void {
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
     this.verified.add(text);
+  }
+
+  /**
+   * A handle's MAC as two 48-bit numbers (exact in a double), for memos that keep handles as rows
+   * of numbers rather than as Buffers (see ServedExport.handleOf).
+   */
+  static macWords(fh: Buffer): [number, number] {
+    return [fh.readUIntBE(MAC_OFFSET, 6), fh.readUIntBE(MAC_OFFSET + 6, 6)];
+  }
+
+  /** The handle `encode` made, rebuilt from its MAC words without computing the MAC again. */
+  withMac(fileid: bigint, generation: number, hi: number, lo: number): Buffer {
+    const fh = Buffer.allocUnsafe(HANDLE_SIZE);
+    this.writeFields(fh, fileid, generation);
+    fh.writeUIntBE(hi, MAC_OFFSET, 6);
+    fh.writeUIntBE(lo, MAC_OFFSET + 6, 6);
+    return fh;
+  }
+
+  private writeFields(fh: Buffer, fileid: bigint, generation: number): void {
+    fh[0] = VERSION;
+    fh[1] = 0;
+    fh.writeUInt16BE(0, 2);
+    fh.writeUInt32BE(this.exportId, 4);
+    fh.writeBigUInt64BE(fileid, 8);
+    fh.writeUInt32BE(generation >>> 0, 16);
   }
 
   private mac(fh: Buffer): Buffer {

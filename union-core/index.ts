@@ -12,4 +12,5 @@
  */
 export { Union } from './union.js';
 export { BoundedMap } from './bounded-map.js';
+export { PackedCache } from './packed-cache.js';
 export * from './types.js';

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerConfig } from '../../server/config.js';
+import { NODE_FLAGS } from '../../server/node-flags.js';
 import { compiledDir } from './paths.js';
 import { oneLine, waitForLine } from './proc.js';
 import { EXPORT_PATH, MOUNT_PORT, NFS_PORT, type ServerUnderTest, type StartParams } from './server.js';
@@ -35,7 +36,7 @@ export async function startFallthru(p: StartParams): Promise<ServerUnderTest> {
   };
   const configPath = join(p.dirs.state, 'fallthru.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const args = [join(compiledDir(), 'fallthru-entry.js'), configPath, ...(p.profileDir ? [p.profileDir] : [])];
+  const args = [...NODE_FLAGS, join(compiledDir(), 'fallthru-entry.js'), configPath, ...(p.profileDir ? [p.profileDir] : [])];
   const proc = p.ns.start('fallthru', process.execPath, args, { nofile: p.nofile });
   try {
     await waitForLine(proc, /^READY /, 60_000);

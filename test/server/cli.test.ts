@@ -266,3 +266,17 @@ t.test('built CLI: fsck reports a clean union with 0 and problems with 1', async
 t.test('UsageError is what configFromArgs throws', async (t) => {
   t.throws(() => configFromArgs({}), UsageError);
 });
+
+t.test('the launcher and npm run demo give node the flags the server is tuned with', async (t) => {
+  const { NODE_FLAGS } = await import('../../server/node-flags.js');
+  const shebang = readFileSync(CLI, 'utf8').split('\n')[0];
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
+  for (const flag of NODE_FLAGS) {
+    t.ok(shebang.split(' ').includes(flag), `the fallthru command's first line gives ${flag}`);
+    t.ok(pkg.scripts.demo.split(' ').includes(flag), `npm run demo gives ${flag}`);
+  }
+  // Run as the kernel would (the file's mode in a fresh checkout may lack the execute bit).
+  const [interpreter, ...args] = shebang.slice(2).split(' ');
+  const run = spawnSync(interpreter, [...args, CLI, '--version'], { encoding: 'utf8' });
+  t.equal(run.status, 0, `the launcher line runs as written: ${run.stderr}`);
+});

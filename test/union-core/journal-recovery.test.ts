@@ -89,3 +89,15 @@ t.test('a creation over an untracked leftover replaces it', async (t) => {
   t.equal(made.attr.size, 0n, 'a new empty file');
   t.same(await union.check(), [], 'nothing untracked left');
 });
+
+t.test('creations leave no intent behind once they are done, refused ones included', async (t) => {
+  const opts = layers(t);
+  const union = await Union.open(opts);
+  const dir = await union.mkdir(union.rootId, 'd', {}, root);
+  await Promise.all(Array.from({ length: 40 }, (_, i) => union.create(dir.fileid, `f${i % 30}`, { mode: 'guarded', attrs: {} }, root).catch((e) => e)));
+  await union.close();
+  const store = new MetadataStore(join(opts.work, 'store.db'));
+  t.teardown(() => store.close());
+  t.same(store.intents(), [], 'no sweep or creation intent left');
+  t.same(readdirSync(join(opts.upper, 'd')).length, 30, 'each name built once; the refused duplicates removed nothing');
+});
