@@ -5,7 +5,7 @@
  */
 
 import type { Credentials } from '../protocol/rpc/index.js';
-import { PackedCache, Union, type Caller, type UnionFs } from '../union-core/index.js';
+import { OBJECT_CACHE_MAX, PackedCache, Union, type Caller, type UnionFs } from '../union-core/index.js';
 import { clientAllowed } from './client-rules.js';
 import type { ExportConfig } from './config.js';
 import { HandleCodec, peekHandle } from './file-handle.js';
@@ -17,7 +17,7 @@ import { callerFor } from './identity-mapping.js';
  * in a row of two numbers: ~70 bytes per handle with its Map slot, where a Buffer each took ~170
  * (12 MiB of a 100,000-file server's heap).
  */
-const HANDLE_MEMO_MAX = 131_072;
+const HANDLE_MEMO_MAX = OBJECT_CACHE_MAX;
 
 export class ServedExport {
   readonly handles: HandleCodec;

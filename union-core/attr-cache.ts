@@ -19,9 +19,10 @@
 
 import type { Attr, NodeType } from './types.js';
 import { PackedCache } from './packed-cache.js';
+import { OBJECT_CACHE_MAX } from './bounded-map.js';
 
 /** Bound on remembered attributes. */
-const MAX_ENTRIES = 100_000;
+const MAX_ENTRIES = OBJECT_CACHE_MAX;
 
 const TYPES: readonly NodeType[] = ['file', 'dir', 'symlink', 'char', 'block', 'socket', 'fifo'];
 // Fields of a packed Attr: numbers, then the 64-bit ones.

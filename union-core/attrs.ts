@@ -12,6 +12,7 @@ import { upperLstat } from './upper-fs.js';
 import { fail } from './errors.js';
 import { lowerFileid } from './identity.js';
 import { linkCount } from './lower-links.js';
+import { OBJECT_CACHE_MAX } from './bounded-map.js';
 
 const NS = 1_000_000_000n;
 
@@ -74,7 +75,7 @@ export function attrOf(ctx: UnionContext, node: NodeRow, st: StatCore): Attr {
  */
 export const DEFAULT_LOWER_STAT_TTL_MS = 5_000;
 /** Bound on remembered lower stats. */
-export const LOWER_STAT_MAX = 100_000;
+export const LOWER_STAT_MAX = OBJECT_CACHE_MAX;
 
 /** Remember a fresh lstat of lower object `id` (its node is neither upper nor indexed). */
 export function rememberLowerStat(ctx: UnionContext, id: bigint, st: StatCore): void {

@@ -19,6 +19,14 @@ export function dropEveryOther<K, V>(map: Map<K, V>, dropped?: (value: V) => voi
   }
 }
 
+/**
+ * Bound of the per-object caches (node rows, attributes, lower stats, derived paths, handle
+ * MACs): 2^17. A Map of 100,000 entries already has a table of 2^17 slots, so the last 31,072
+ * entries cost only their payload; and a working set of "100,000 files and their directories"
+ * fits instead of losing half of itself to the first eviction.
+ */
+export const OBJECT_CACHE_MAX = 131_072;
+
 /** A Map with a size bound, for caches (see dropEveryOther). */
 export class BoundedMap<K, V> extends Map<K, V> {
   constructor(private readonly bound: number) {

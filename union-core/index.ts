@@ -11,6 +11,6 @@
  *   lower-links.ts link counts of lower hard links (index)
  */
 export { Union } from './union.js';
-export { BoundedMap } from './bounded-map.js';
+export { BoundedMap, OBJECT_CACHE_MAX } from './bounded-map.js';
 export { PackedCache } from './packed-cache.js';
 export * from './types.js';

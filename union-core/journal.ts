@@ -72,7 +72,14 @@ export class CreationSweeps {
       sweep = { seq, count: 1, committed: ctx.store.settled(), keep: false };
       this.active.set(dir, sweep);
     }
-    await sweep.committed;
+    try {
+      await sweep.committed;
+    } catch (e) {
+      // The batch failed to commit and took the intent with it; every creation waiting here
+      // fails alike. Forget this sweep, so the next creation in the directory records a new one.
+      if (this.active.get(dir) === sweep) this.active.delete(dir);
+      throw e;
+    }
   }
 
   /**
@@ -94,10 +101,10 @@ export class CreationSweeps {
  * A creation's new entry. The object is built at its destination before the commit (create.ts
  * buildInPlace), with no fsync of its own: after the commit, the fsync of its directory (which
  * covers the new inode too: the file systems the upper lives on commit metadata through one
- * journal, in order) runs alongside the store's. A crash may keep the object and lose the rows (an untracked
- * leftover, never shown, moved aside when its name is created again), or keep the intent and
- * rows and lose the object: recovery then drops the rows, as if the creation never happened —
- * its caller was never answered.
+ * journal, in order) runs alongside the store's. A crash may keep the object and lose the rows
+ * (an untracked leftover, never shown, removed by the directory's sweep or moved aside when its
+ * name is created again), or keep the intent and rows and lose the object: recovery then drops
+ * the rows, as if the creation never happened — its caller was never answered.
  */
 export interface MadeEntry {
   dir: bigint;

@@ -19,6 +19,7 @@ import { fail, isErrno } from './errors.js';
 import { under } from './layers.js';
 import { isWhiteoutDevice } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
+import { OBJECT_CACHE_MAX } from './bounded-map.js';
 
 export function nodeOf(ctx: UnionContext, id: bigint): NodeRow {
   const n = ctx.store.getNode(id);
@@ -114,7 +115,7 @@ async function isOpaque(path: string): Promise<boolean> {
 export const LOWER_AT_CACHE_MAX = 200_000;
 
 /** Bound of the derived-path caches (relPath, lowerRel). */
-export const PATH_CACHE_MAX = 100_000;
+export const PATH_CACHE_MAX = OBJECT_CACHE_MAX;
 
 /**
  * Lower directories at lower path `rel`, highest first, as overlayfs merges them: the root of

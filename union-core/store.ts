@@ -30,7 +30,7 @@
 import Database from 'better-sqlite3';
 import { openSync, fsync, closeSync } from 'node:fs';
 import type { NodeType } from './types.js';
-import { BoundedMap } from './bounded-map.js';
+import { BoundedMap, OBJECT_CACHE_MAX } from './bounded-map.js';
 
 /** 2: lower_link table (an older store is given one at open, see lower-links.ts). */
 export const SCHEMA_VERSION = 2;
@@ -130,7 +130,7 @@ export function blankNode(id: bigint, kind: NodeType): NodeRow {
 }
 
 /** Bound on cached node rows (rows are cheap to reload). */
-const NODE_CACHE_MAX = 100_000;
+const NODE_CACHE_MAX = OBJECT_CACHE_MAX;
 
 /** Fileids reserved per write of the persistent counter. */
 const ID_BLOCK = 1024;
