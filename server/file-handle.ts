@@ -31,16 +31,8 @@ export function peekHandle(fh: Buffer): HandleFields | undefined {
   return { exportId: fh.readUInt32BE(4), fileid: fh.readBigUInt64BE(8), generation: fh.readUInt32BE(16) };
 }
 
-/** Handles whose MAC was checked recently: clients send the same few handles over and over. */
-const VERIFIED_CACHE_SIZE = 65536;
-
 /** Makes and checks the handles of one export. */
 export class HandleCodec {
-  /**
-   * Handles this codec made or verified, as latin1 strings (one byte per char, cheap to build).
-   * Saves an HMAC per call; cleared wholesale when full (refilled in a few calls).
-   */
-  private readonly verified = new Set<string>();
 
   constructor(
     private readonly exportId: number,
@@ -51,23 +43,16 @@ export class HandleCodec {
     const fh = Buffer.allocUnsafe(HANDLE_SIZE);
     this.writeFields(fh, fileid, generation);
     this.mac(fh).copy(fh, MAC_OFFSET, 0, MAC_SIZE);
-    this.remember(fh.toString('latin1'));
     return fh;
   }
 
-  /** True when `fh` (already peeked as this export's) carries a valid MAC. Constant-time compare. */
+  /**
+   * True when `fh` (already peeked as this export's) carries a valid MAC: an HMAC and a
+   * constant-time compare. ServedExport.authentic answers most calls from its MAC memo first.
+   */
   verify(fh: Buffer): boolean {
     if (fh.length !== HANDLE_SIZE) return false;
-    const text = fh.toString('latin1');
-    if (this.verified.has(text)) return true;
-    const ok = timingSafeEqual(this.mac(fh).subarray(0, MAC_SIZE), fh.subarray(MAC_OFFSET, MAC_OFFSET + MAC_SIZE));
-    if (ok) this.remember(text);
-    return ok;
-  }
-
-  private remember(text: string): void {
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
-    this.verified.add(text);
+    return timingSafeEqual(this.mac(fh).subarray(0, MAC_SIZE), fh.subarray(MAC_OFFSET, MAC_OFFSET + MAC_SIZE));
   }
 
   /**

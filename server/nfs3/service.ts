@@ -32,7 +32,7 @@ export class Nfs3Service {
   /** Resolve and authorize a handle; throws NfsStatusError. `change` = the call modifies the export. */
   target(fh: Buffer, ctx: CallContext, change = false): Target {
     const found = this.exports.forHandle(fh);
-    if (!found || !found.exp.handles.verify(fh)) throw new NfsStatusError(Nfsstat3.NFS3ERR_BADHANDLE);
+    if (!found || !found.exp.authentic(fh, found.fileid, found.generation)) throw new NfsStatusError(Nfsstat3.NFS3ERR_BADHANDLE);
     const { exp } = found;
     if (found.generation !== exp.generation) throw new NfsStatusError(Nfsstat3.NFS3ERR_STALE);
     if (!exp.allows(ctx.remoteAddress)) throw new NfsStatusError(Nfsstat3.NFS3ERR_ACCES, 'client not allowed');
