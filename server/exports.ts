@@ -76,9 +76,10 @@ export class ServedExport {
     if (current) {
       const row = this.macMemo.find(fileid);
       if (row >= 0) {
-        const [hi, lo] = HandleCodec.macWords(fh);
         const nums = this.macMemo.nums;
-        return (Number(hi === nums[row * 2]) & Number(lo === nums[row * 2 + 1])) === 1;
+        const hiSame = HandleCodec.macWord(fh, 0) === nums[row * 2];
+        const loSame = HandleCodec.macWord(fh, 1) === nums[row * 2 + 1];
+        return (Number(hiSame) & Number(loSame)) === 1;
       }
     }
     if (!this.handles.verify(fh)) return false;
@@ -87,10 +88,9 @@ export class ServedExport {
   }
 
   private memoizeMac(fileid: bigint, fh: Buffer): void {
-    const [hi, lo] = HandleCodec.macWords(fh);
     const at = this.macMemo.claim(fileid) * 2;
-    this.macMemo.nums[at] = hi;
-    this.macMemo.nums[at + 1] = lo;
+    this.macMemo.nums[at] = HandleCodec.macWord(fh, 0);
+    this.macMemo.nums[at + 1] = HandleCodec.macWord(fh, 1);
   }
 
   callerFor(cred: Credentials): Caller {

@@ -56,11 +56,11 @@ export class HandleCodec {
   }
 
   /**
-   * A handle's MAC as two 48-bit numbers (exact in a double), for memos that keep handles as rows
-   * of numbers rather than as Buffers (see ServedExport.handleOf).
+   * Word `i` (0 or 1) of a handle's MAC, read as a 48-bit number (exact in a double), for memos
+   * that keep handles as rows of numbers rather than as Buffers (see ServedExport.handleOf).
    */
-  static macWords(fh: Buffer): [number, number] {
-    return [fh.readUIntBE(MAC_OFFSET, 6), fh.readUIntBE(MAC_OFFSET + 6, 6)];
+  static macWord(fh: Buffer, i: 0 | 1): number {
+    return fh.readUIntBE(MAC_OFFSET + 6 * i, 6);
   }
 
   /** The handle `encode` made, rebuilt from its MAC words without computing the MAC again. */

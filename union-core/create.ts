@@ -28,7 +28,7 @@ export interface NewObject {
   kind: NodeType;
   attrs: SetAttrs;
   /** Build the object at `path` (EEXIST if taken) with this owner and mode (symlinks: owner only). */
-  build(path: string, own: NewOwnership): void | Promise<void>;
+  build(path: string, own: NewOwnership): void;
   verifier?: Buffer;
   rdev?: { major: number; minor: number };
 }
@@ -130,14 +130,14 @@ export async function createObject(
 async function buildInPlace(ctx: UnionContext, obj: NewObject, dest: string, own: NewOwnership): Promise<BigIntStats> {
   try {
     try {
-      await obj.build(dest, own);
+      obj.build(dest, own);
     } catch (e) {
       if (!isErrno(e, 'EEXIST')) throw e;
       for (const step of clearUntracked(ctx, dest)) {
         renamePath(step.from, step.to);
         await discard(step.to);
       }
-      await obj.build(dest, own);
+      obj.build(dest, own);
     }
   } catch (e) {
     if (!isErrno(e, 'EEXIST')) await discard(dest);

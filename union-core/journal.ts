@@ -312,7 +312,9 @@ export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: num
   for (const { seq, steps } of intents) {
     const { renames, unlinks, made, sweep, building } = decodeIntent(steps);
     if (sweep !== undefined) {
-      sweeps.set(sweep, [...(sweeps.get(sweep) ?? []), seq]);
+      const seqs = sweeps.get(sweep) ?? [];
+      seqs.push(seq);
+      sweeps.set(sweep, seqs);
       continue;
     }
     for (const r of renames.slice(firstUnapplied(renames))) applyRename(r);

@@ -5,9 +5,9 @@
  * territory: what it holds was written through us, its inodes and directories are hot in the page
  * cache, and an lstat, chmod or rename there takes a few microseconds of kernel time, where the
  * same call through libuv's thread pool costs ~50 µs of CPU (hand-off, wake-up, a promise) and
- * showed up as the largest item in every server profile. Calls that wait for the disk — fsync,
- * allocating a new file's inode, file data, directory listings, copy-up of file contents — stay
- * asynchronous, as do lookups in the lowers (namespace.ts), which may be cold on disk and gain
+ * showed up as the largest item in every server profile (creating a file too: see makeEmptyFile).
+ * Calls that wait for the disk — fsync, file data, directory listings, copy-up of file contents —
+ * stay asynchronous, as do lookups in the lowers (namespace.ts), which may be cold on disk and gain
  * from running in parallel.
  */
 
