@@ -202,7 +202,10 @@ export function requirePerm(attr: Attr, caller: Caller, want: number): void {
  */
 export function requireRemovable(dir: Attr, victim: Attr, caller: Caller): void {
   requirePerm(dir, caller, 3);
-  if ((dir.mode & 0o1000) !== 0 && caller.uid !== 0 && caller.uid !== dir.uid && caller.uid !== victim.uid) {
-    fail('EPERM', 'sticky directory');
-  }
+  if (stickyRuleApplies(dir, caller) && caller.uid !== victim.uid) fail('EPERM', 'sticky directory');
+}
+
+/** Whether removing from `dir` depends on who owns the victim (a sticky directory, not the caller's). */
+export function stickyRuleApplies(dir: Attr, caller: Caller): boolean {
+  return (dir.mode & 0o1000) !== 0 && caller.uid !== 0 && caller.uid !== dir.uid;
 }

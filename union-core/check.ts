@@ -16,7 +16,8 @@ export async function checkUnion(ctx: UnionContext): Promise<CheckProblem[]> {
   const report = (kind: string, detail: string, path?: string) => problems.push({ kind, detail, path });
   const { store } = ctx;
 
-  for (const i of store.intents()) report('pending-intent', `namespace change ${i.seq} not applied: ${i.steps}`);
+  // A live directory sweep is bookkeeping of work in progress, not a change left undone.
+  for (const i of store.intents()) if (!ctx.sweeps.holds(i.seq)) report('pending-intent', `namespace change ${i.seq} not applied: ${i.steps}`);
   const leftovers = await readdir(ctx.layers.tmpDir);
   if (leftovers.length) report('work-leftovers', `${leftovers.length} temporaries in the work directory`);
 

@@ -4,7 +4,7 @@ import { fsyncPath } from './upper-fs.js';
 import { isErrno } from './errors.js';
 import type { LowerStatCache } from './lower-stat-cache.js';
 import type { MetadataStore } from './store.js';
-import type { CreationSweeps } from './journal.js';
+import type { DirSweeps } from './journal.js';
 import type { Layers } from './layers.js';
 import type { UpperAttrCache } from './attr-cache.js';
 import type { OpenFiles } from './open-files.js';
@@ -29,8 +29,8 @@ export interface UnionContext {
    * meanwhile the rows are ahead of the upper tree. See awaitApplies.
    */
   applying: Set<Promise<void>>;
-  /** Directories with creations in progress (journal.ts). */
-  creations: CreationSweeps;
+  /** Directories with creations or removals in progress (journal.ts). */
+  sweeps: DirSweeps;
   /** Every operation holds it shared, a rename exclusive (union.ts). */
   namespace: NamespaceLock;
   /** Attributes of upper objects while nothing changes (attr-cache.ts). */

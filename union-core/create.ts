@@ -81,9 +81,9 @@ export async function createObject(
     // directory) loses the bit unless root makes it (Linux inode_init_owner).
     else if (caller.uid !== 0 && (mode & 0o2010) === 0o2010 && !inGroup(caller, gid)) mode &= ~0o2000;
     const dest = join(upperPath(ctx, dirId), name);
-    await ctx.creations.enter(ctx, dirId);
+    await ctx.sweeps.enter(ctx, dirId);
     // Whether everything built is either named by committed rows or removed again: then the
-    // directory needs no sweep for this creation (journal.ts CreationSweeps).
+    // directory needs no sweep for this creation (journal.ts DirSweeps).
     let clean = false;
     let committed = false;
     try {
@@ -114,7 +114,7 @@ export async function createObject(
       clean = !committed;
       throw e;
     } finally {
-      ctx.creations.leave(ctx, dirId, clean);
+      ctx.sweeps.leave(ctx, dirId, clean);
     }
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Crash-safe namespace changes: a journal of intents — renames and unlinks to redo, creations to
- * finish or undo (MadeEntry), directories to sweep of what uncommitted creations built
- * (CreationSweeps).
+ * finish or undo (MadeEntry), directories to sweep of what interrupted creations and removals
+ * left (DirSweeps).
  *
  * Every change to the upper tree follows one pattern:
  *   1. prepare  — build whatever is new in work/tmp (a copied-up file), or at its destination
@@ -45,56 +45,106 @@ export interface Plan {
    * lock is held until then, and later commits follow in the store's order).
    */
   unlinks?: string[];
+  /**
+   * The caller holds the sweep (DirSweeps) of every directory its unlinks are in: a crash before
+   * they are done leaves names no row knows, which recovery sweeps away, so they need no intent.
+   */
+  swept?: boolean;
   /** A creation's new entry (see MadeEntry). */
   made?: MadeEntry;
 }
 
 /**
  * A creation builds its object at its upper path before any row names it (create.ts), so a crash
- * between the build and the commit leaves an object no row knows: never shown, but litter. Rather
- * than an intent per creation (two more row writes and a wait for a commit each, a third of a
- * creation's cost), a directory with creations in progress carries one "sweep" intent, committed
- * before its first creation builds anything and forgotten when its last one ends; recovery removes
- * whatever in that upper directory no row names (a complete directory's rows are its whole
- * listing). A burst of creations in one directory pays for it once. (A power cut can lose the
- * intent but keep the files: an empty object without a row, moved aside if its name is created
- * again, and reported by check.)
+ * between the build and the commit leaves an object no row knows: never shown, but litter. A
+ * removal is the mirror image: its row goes first, its upper name is unlinked after the commit,
+ * and a crash between the two leaves the same kind of litter. Rather than an intent per operation
+ * (two more row writes each, a third of a creation's cost), a directory with creations or
+ * removals in progress carries one "sweep" intent, committed before its first operation touches
+ * the upper and forgotten a little after its last one ends; recovery removes whatever in that
+ * upper directory no row names (a complete directory's rows are its whole listing). A burst of
+ * operations in one directory pays for it once. (A power cut can lose the intent but keep the
+ * files: an object without a row, moved aside if its name is created again, and reported by
+ * check.)
  */
-export class CreationSweeps {
-  private readonly active = new Map<bigint, { seq: bigint; count: number; committed: Promise<void> | undefined; keep: boolean }>();
+export class DirSweeps {
+  private readonly active = new Map<bigint, Sweep>();
 
-  /** Before building anything in directory `dir`: resolves once its sweep intent is committed. */
+  /**
+   * How long a sweep outlives its last operation. Clients send in waves (every call waiting on
+   * one group commit is answered at once), so the count touches zero between waves; forgetting
+   * the intent there would make the next wave wait for one more commit.
+   */
+  static readonly LINGER_MS = 200;
+
+  /** Before building or unlinking anything in directory `dir`: resolves once its sweep intent is committed. */
   async enter(ctx: UnionContext, dir: bigint): Promise<void> {
     let sweep = this.active.get(dir);
-    if (sweep) sweep.count++;
-    else {
+    if (sweep) {
+      sweep.count++;
+      if (sweep.forget) clearTimeout(sweep.forget);
+      sweep.forget = undefined;
+    } else {
       const seq = ctx.store.transaction(() => ctx.store.addIntent(encodeIntent({ renames: [], sweep: dir })));
-      sweep = { seq, count: 1, committed: ctx.store.settled(), keep: false };
+      sweep = { seq, count: 1, committed: ctx.store.settled(), keep: false, forget: undefined };
       this.active.set(dir, sweep);
     }
     try {
       await sweep.committed;
     } catch (e) {
-      // The batch failed to commit and took the intent with it; every creation waiting here
-      // fails alike. Forget this sweep, so the next creation in the directory records a new one.
+      // The batch failed to commit and took the intent with it; every operation waiting here
+      // fails alike. Forget this sweep, so the next one in the directory records a new one.
       if (this.active.get(dir) === sweep) this.active.delete(dir);
       throw e;
     }
   }
 
   /**
-   * A creation in `dir` ended. `clean`: it left nothing a row does not name (it committed and
-   * finished, or it was refused and removed what it built); otherwise the intent stays for the
-   * next open to sweep.
+   * An operation in `dir` ended. `clean`: it left nothing a row does not name (it committed and
+   * finished, or it was refused and undid what it did); otherwise the intent stays for the next
+   * open to sweep.
    */
   leave(ctx: UnionContext, dir: bigint, clean: boolean): void {
     const sweep = this.active.get(dir);
     if (!sweep) return;
     if (!clean) sweep.keep = true;
     if (--sweep.count > 0) return;
+    const idle = sweep;
+    idle.forget = setTimeout(() => this.forget(ctx, dir, idle), DirSweeps.LINGER_MS);
+    idle.forget.unref();
+  }
+
+  /** Whether intent `seq` is the sweep of a directory with operations in progress (or just ended). */
+  holds(seq: bigint): boolean {
+    for (const sweep of this.active.values()) if (sweep.seq === seq) return true;
+    return false;
+  }
+
+  /** Forget every idle sweep now (before closing the store). */
+  flush(ctx: UnionContext): void {
+    for (const [dir, sweep] of this.active) {
+      if (sweep.count > 0) continue;
+      clearTimeout(sweep.forget);
+      this.forget(ctx, dir, sweep);
+    }
+  }
+
+  private forget(ctx: UnionContext, dir: bigint, sweep: Sweep): void {
+    if (this.active.get(dir) !== sweep || sweep.count > 0) return;
     this.active.delete(dir);
     if (!sweep.keep) ctx.store.deleteIntent(sweep.seq);
   }
+}
+
+interface Sweep {
+  seq: bigint;
+  /** Operations in progress. */
+  count: number;
+  committed: Promise<void> | undefined;
+  /** Something was left behind: the next open must sweep. */
+  keep: boolean;
+  /** Pending forgetting of an idle sweep (DirSweeps.LINGER_MS). */
+  forget: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -119,7 +169,7 @@ interface IntentRecord {
   renames: RenameStep[];
   unlinks?: string[];
   made?: { dir: string; name: string; id: string; path: string };
-  /** A directory with creations in progress (CreationSweeps). */
+  /** A directory with creations or removals in progress (DirSweeps). */
   sweep?: string;
   /** Written by older versions: one creation being built (its temporary and its destination). */
   building?: { temp: string; path: string };
@@ -187,7 +237,8 @@ export async function commitAndApply(
   try {
     seq = ctx.store.transaction(() => {
       steps = plan();
-      return steps.renames.length > 0 || steps.unlinks?.length || steps.made ? ctx.store.addIntent(encodeIntent(steps)) : null;
+      const unswept = !steps.swept && steps.unlinks?.length;
+      return steps.renames.length > 0 || unswept || steps.made ? ctx.store.addIntent(encodeIntent(steps)) : null;
     });
   } catch (e) {
     // Refused (or the transaction failed): nothing was committed, so the temporaries prepared
@@ -196,7 +247,12 @@ export async function commitAndApply(
     await opts.refused?.();
     throw e;
   }
-  if (seq === null) return ctx.store.durable();
+  if (seq === null) {
+    await ctx.store.durable();
+    // Swept unlinks: the rows no longer name them, so nothing waits for them (see `swept`).
+    if (steps.unlinks?.length) await applySteps(ctx, steps);
+    return;
+  }
   if (steps.made) {
     // A creation's object is in place already and only the rows make it visible: whichever of
     // the store and the directory a crash keeps, recovery ends in "created" or "never created"
@@ -227,8 +283,8 @@ async function applySteps(ctx: UnionContext, steps: Plan, alongside?: Promise<vo
     for (const u of steps.unlinks ?? []) applyUnlink(u);
     await Promise.all([ctx.syncer.syncAll(dirsToSync(ctx, steps.renames, steps.syncDirs)), alongside]);
   } catch (e) {
-    // The rows are committed; the intent stays and is replayed at the next open.
-    ctx.log('error', 'applying a committed namespace change failed; will be replayed at next open', {
+    // The rows are committed; the intent (or the directory's sweep) stays for the next open.
+    ctx.log('error', 'applying a committed namespace change failed; will be finished at next open', {
       error: String(e),
       renames: steps.renames,
     });
@@ -286,7 +342,7 @@ function dropLostCreation(ctx: UnionContext, made: MadeEntry): void {
 
 /**
  * Remove from the upper directory of `dir` whatever no row names: what creations in progress at
- * a crash built before their commit (CreationSweeps). Runs after every other intent is replayed,
+ * a crash built before their commit, or removals left after theirs (DirSweeps). Runs after every other intent is replayed,
  * so the rows and the tree agree on everything else.
  */
 async function sweepDir(ctx: UnionContext, dir: bigint): Promise<number> {
@@ -328,7 +384,7 @@ export async function recoverJournal(ctx: UnionContext): Promise<{ replayed: num
   for (const [dir, seqs] of sweeps) {
     const removed = await sweepDir(ctx, dir);
     for (const seq of seqs) ctx.store.deleteIntent(seq);
-    if (removed) ctx.log('info', 'removed what interrupted creations built', { dir: String(dir), count: removed });
+    if (removed) ctx.log('info', 'removed what interrupted creations and removals left', { dir: String(dir), count: removed });
   }
   const leftovers = await readdir(ctx.layers.tmpDir);
   await Promise.all(leftovers.map((n) => discard(join(ctx.layers.tmpDir, n))));

@@ -13,7 +13,7 @@ import { AccessBits, UnionError } from './types.js';
 import { openLayers } from './layers.js';
 import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode, type NodeRow } from './store.js';
 import { KeyedLock, DirSyncer, MetadataBarrier, NamespaceLock, type UnionContext, type LogFn } from './context.js';
-import { recoverJournal, CreationSweeps } from './journal.js';
+import { recoverJournal, DirSweeps } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
 import { nodeOf, dirNode, backingPath, LOWER_AT_CACHE_MAX, PATH_CACHE_MAX } from './namespace.js';
@@ -109,7 +109,7 @@ export class Union implements UnionFs {
       syncer: new DirSyncer(),
       metadata: new MetadataBarrier(),
       applying: new Set(),
-      creations: new CreationSweeps(),
+      sweeps: new DirSweeps(),
       namespace: new NamespaceLock(),
       cache: {
         rel: new BoundedMap(PATH_CACHE_MAX),
@@ -307,6 +307,7 @@ export class Union implements UnionFs {
   }
 
   async close(): Promise<void> {
+    this.ctx.sweeps.flush(this.ctx);
     await this.ctx.store.durable();
     this.ctx.openFiles.closeAll();
     this.ctx.store.close();

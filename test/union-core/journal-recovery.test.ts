@@ -90,14 +90,36 @@ t.test('a creation over an untracked leftover replaces it', async (t) => {
   t.same(await union.check(), [], 'nothing untracked left');
 });
 
-t.test('creations leave no intent behind once they are done, refused ones included', async (t) => {
+t.test('creations and removals leave no intent behind once they are done, refused ones included', async (t) => {
   const opts = layers(t);
   const union = await Union.open(opts);
   const dir = await union.mkdir(union.rootId, 'd', {}, root);
   await Promise.all(Array.from({ length: 40 }, (_, i) => union.create(dir.fileid, `f${i % 30}`, { mode: 'guarded', attrs: {} }, root).catch((e) => e)));
+  // Removals (some of names already gone) ride on the same directory sweep: no intent each.
+  const removed = await Promise.all(Array.from({ length: 12 }, (_, i) => union.remove(dir.fileid, `f${i % 10}`, root).then(() => 'ok', (e) => e.code)));
+  t.same(removed.filter((r) => r === 'ok').length, 10, 'each name removed once');
   await union.close();
   const store = new MetadataStore(join(opts.work, 'store.db'));
   t.teardown(() => store.close());
-  t.same(store.intents(), [], 'no sweep or creation intent left');
-  t.same(readdirSync(join(opts.upper, 'd')).length, 30, 'each name built once; the refused duplicates removed nothing');
+  t.same(store.intents(), [], 'no sweep, creation or removal intent left');
+  t.same(readdirSync(join(opts.upper, 'd')).length, 20, 'each name built once and unlinked once; the refused duplicates removed nothing');
+});
+
+t.test('a removal cut short after its commit leaves its upper name to the sweep', async (t) => {
+  const opts = layers(t);
+  let union = await Union.open(opts);
+  const dir = await union.mkdir(union.rootId, 'd', {}, root);
+  await union.create(dir.fileid, 'gone', { mode: 'guarded', attrs: {} }, root);
+  await union.remove(dir.fileid, 'gone', root);
+  await union.close();
+  // Killed between the commit (the row is gone) and the unlink: the name is still on the upper,
+  // the directory's sweep intent still recorded.
+  writeFileSync(join(opts.upper, 'd', 'gone'), 'data that must not come back');
+  plantIntent(opts.work, { renames: [], sweep: String(dir.fileid) });
+
+  union = await Union.open(opts);
+  t.teardown(() => union.close());
+  t.same(readdirSync(join(opts.upper, 'd')), [], 'the removed name is unlinked at the next open');
+  await t.rejects(union.lookup(dir.fileid, 'gone', root), { code: 'ENOENT' });
+  t.same(await union.check(), [], 'nothing untracked left');
 });
