@@ -64,6 +64,17 @@ export function clearPathCaches(ctx: UnionContext): void {
 }
 
 /**
+ * After one name of a non-directory went away: only that object's own paths can change (another
+ * of its links may become its primary name); nothing lies below it, so every other cached path
+ * stays right. (Clearing everything after each removal cost each following call a walk up
+ * through the store.)
+ */
+export function forgetPathsOf(ctx: UnionContext, id: bigint): void {
+  ctx.cache.rel.delete(id);
+  ctx.cache.lowerRel.delete(id);
+}
+
+/**
  * Waits until every namespace change committed so far has reached the upper tree; resolves false
  * at once when none is in flight. For a reader that finds an object's backing file missing: a
  * copy-up commits "this file is on the upper" before it renames the copy into place, a create

@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import type { UnionContext } from './context.js';
 import { discard } from './upper-fs.js';
-import { clearPathCaches } from './context.js';
+import { clearPathCaches, forgetPathsOf } from './context.js';
 import type { Attr, Caller } from './types.js';
 import type { NodeRow } from './store.js';
 import { checkName } from './names.js';
@@ -119,7 +119,8 @@ async function removeName(ctx: UnionContext, dirId: bigint, name: string, caller
     } finally {
       ctx.sweeps.leave(ctx, dirId, clean);
     }
-    clearPathCaches(ctx);
+    if (victim.kind === 'dir') clearPathCaches(ctx);
+    else forgetPathsOf(ctx, victim.id);
     // Its link count and ctime changed (another name may still show it); union.ts forgets the directory.
     ctx.upperAttrs.forget(victim.id);
     await Promise.all(aside.map((s) => discard(s.to)));
