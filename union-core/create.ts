@@ -106,7 +106,7 @@ export async function createObject(
         ctx.store.putNode(created);
         addEntry(ctx, dirId, name, id);
         committed = true;
-        return { renames: [], syncDirs: [dirname(dest)], made: { dir: dirId, name, id, path: dest } };
+        return { renames: [], syncDirs: [dirname(dest)], made: { dir: dirId, name, id, path: dest }, swept: true };
       }, { refused: () => discard(dest) });
       clean = true;
       return { node: created, attr: attrOf(ctx, created, built) };

@@ -46,8 +46,9 @@ export interface Plan {
    */
   unlinks?: string[];
   /**
-   * The caller holds the sweep (DirSweeps) of every directory its unlinks are in: a crash before
-   * they are done leaves names no row knows, which recovery sweeps away, so they need no intent.
+   * The caller holds the sweep (DirSweeps) of the directory its unlinks or its new entry are in:
+   * a crash before they are done leaves names no row knows, or a row whose new object is lost,
+   * and recovery's sweep mends both, so they need no intent.
    */
   swept?: boolean;
   /** A creation's new entry (see MadeEntry). */
@@ -56,16 +57,17 @@ export interface Plan {
 
 /**
  * A creation builds its object at its upper path before any row names it (create.ts), so a crash
- * between the build and the commit leaves an object no row knows: never shown, but litter. A
- * removal is the mirror image: its row goes first, its upper name is unlinked after the commit,
- * and a crash between the two leaves the same kind of litter. Rather than an intent per operation
+ * between the build and the commit leaves an object no row knows: never shown, but litter; and
+ * a power cut after the commit may keep the rows but lose the object (MadeEntry). A removal is
+ * the mirror image: its row goes first, its upper name is unlinked after the commit, and a crash
+ * between the two leaves the same kind of litter. Rather than an intent per operation
  * (two more row writes each, a third of a creation's cost), a directory with creations or
  * removals in progress carries one "sweep" intent, committed before its first operation touches
  * the upper and forgotten a little after its last one ends; recovery removes whatever in that
- * upper directory no row names (a complete directory's rows are its whole listing). A burst of
- * operations in one directory pays for it once. (A power cut can lose the intent but keep the
- * files: an object without a row, moved aside if its name is created again, and reported by
- * check.)
+ * upper directory no row names (a complete directory's rows are its whole listing) and drops the
+ * rows whose own upper object is missing. A burst of operations in one directory pays for it
+ * once. (A power cut can lose the intent but keep the files: an object without a row, moved aside
+ * if its name is created again, and reported by check.)
  */
 export class DirSweeps {
   private readonly active = new Map<bigint, Sweep>();
@@ -153,8 +155,9 @@ interface Sweep {
  * covers the new inode too: the file systems the upper lives on commit metadata through one
  * journal, in order) runs alongside the store's. A crash may keep the object and lose the rows
  * (an untracked leftover, never shown, removed by the directory's sweep or moved aside when its
- * name is created again), or keep the intent and rows and lose the object: recovery then drops
- * the rows, as if the creation never happened — its caller was never answered.
+ * name is created again), or keep the rows and lose the object: the directory's sweep then drops
+ * the rows, as if the creation never happened — its caller was never answered. (Older versions
+ * recorded an intent per creation for that; such intents are still recovered.)
  */
 export interface MadeEntry {
   dir: bigint;
@@ -237,8 +240,8 @@ export async function commitAndApply(
   try {
     seq = ctx.store.transaction(() => {
       steps = plan();
-      const unswept = !steps.swept && steps.unlinks?.length;
-      return steps.renames.length > 0 || unswept || steps.made ? ctx.store.addIntent(encodeIntent(steps)) : null;
+      const unswept = !steps.swept && (steps.unlinks?.length || steps.made);
+      return steps.renames.length > 0 || unswept ? ctx.store.addIntent(encodeIntent(steps)) : null;
     });
   } catch (e) {
     // Refused (or the transaction failed): nothing was committed, so the temporaries prepared
@@ -247,18 +250,18 @@ export async function commitAndApply(
     await opts.refused?.();
     throw e;
   }
-  if (seq === null) {
-    await ctx.store.durable();
-    // Swept unlinks: the rows no longer name them, so nothing waits for them (see `swept`).
-    if (steps.unlinks?.length) await applySteps(ctx, steps);
-    return;
-  }
   if (steps.made) {
     // A creation's object is in place already and only the rows make it visible: whichever of
     // the store and the directory a crash keeps, recovery ends in "created" or "never created"
     // (MadeEntry), so both fsyncs run at once.
     await applySteps(ctx, steps, ctx.store.durable());
-    ctx.store.deleteIntent(seq);
+    if (seq !== null) ctx.store.deleteIntent(seq);
+    return;
+  }
+  if (seq === null) {
+    await ctx.store.durable();
+    // Swept unlinks: the rows no longer name them, so nothing waits for them (see `swept`).
+    if (steps.unlinks?.length) await applySteps(ctx, steps);
     return;
   }
   // Until the renames are done the rows are ahead of the tree; readers that trip over that wait
@@ -330,7 +333,7 @@ function firstUnapplied(renames: RenameStep[]): number {
 }
 
 /** A creation whose new object a crash lost (see MadeEntry): its rows go too. */
-function dropLostCreation(ctx: UnionContext, made: MadeEntry): void {
+function dropLostCreation(ctx: UnionContext, made: { dir: bigint; name: string; id: bigint }): void {
   ctx.store.transaction(() => {
     if (ctx.store.getEntry(made.dir, made.name)?.id === made.id) ctx.store.deleteEntry(made.dir, made.name);
     if (ctx.store.countLinks(made.id) === 0) ctx.store.deleteNode(made.id);
@@ -340,10 +343,33 @@ function dropLostCreation(ctx: UnionContext, made: MadeEntry): void {
   });
 }
 
+/** Rows read per page when a sweep compares a directory's rows with its upper listing. */
+const SWEEP_PAGE = 4096;
+
 /**
- * Remove from the upper directory of `dir` whatever no row names: what creations in progress at
- * a crash built before their commit, or removals left after theirs (DirSweeps). Runs after every other intent is replayed,
- * so the rows and the tree agree on everything else.
+ * The rows of swept directory `dir` that name an object of its own on the upper (created here, or
+ * copied up: not a lower object, not an indexed one whose names are rows only) which its upper
+ * listing lacks: creations whose object a crash lost after their rows committed (MadeEntry).
+ */
+function lostEntries(ctx: UnionContext, dir: bigint, onUpper: Set<string>): { dir: bigint; name: string; id: bigint }[] {
+  const lost: { dir: bigint; name: string; id: bigint }[] = [];
+  for (let after = 0n; ; ) {
+    const page = ctx.store.entryPage(dir, after, SWEEP_PAGE);
+    for (const e of page) {
+      if (onUpper.has(e.name)) continue;
+      const node = ctx.store.getNode(e.id);
+      if (node?.upper && !node.indexed) lost.push({ dir, name: e.name, id: e.id });
+    }
+    if (page.length < SWEEP_PAGE) return lost;
+    after = page[page.length - 1].cookie;
+  }
+}
+
+/**
+ * Bring the upper directory of `dir` and its rows back in line after a crash (DirSweeps): remove
+ * whatever no row names (what creations built before their commit, or removals left after
+ * theirs), and drop the rows of creations whose object the crash lost. Runs after every other
+ * intent is replayed, so the rows and the tree agree on everything else.
  */
 async function sweepDir(ctx: UnionContext, dir: bigint): Promise<number> {
   const node = ctx.store.getNode(dir);
@@ -358,7 +384,9 @@ async function sweepDir(ctx: UnionContext, dir: bigint): Promise<number> {
   }
   const untracked = names.filter((name) => !ctx.store.getEntry(dir, name));
   await Promise.all(untracked.map((name) => discard(join(path, name))));
-  return untracked.length;
+  const lost = lostEntries(ctx, dir, new Set(names));
+  for (const entry of lost) dropLostCreation(ctx, entry);
+  return untracked.length + lost.length;
 }
 
 /** Replay every recorded intent, then empty work/tmp. Called once at open, before any operation. */

@@ -49,6 +49,31 @@ t.test('a creation whose new object was lost is dropped at the next open', async
   t.same(await union.check(), [], 'the union is consistent');
 });
 
+t.test('a creation whose object a power cut lost is dropped by its directory\'s sweep', async (t) => {
+  const opts = layers(t);
+  let union = await Union.open(opts);
+  const dir = await union.mkdir(union.rootId, 'd', {}, root);
+  const kept = await union.create(dir.fileid, 'kept', { mode: 'guarded', attrs: {} }, root);
+  const made = await union.create(dir.fileid, 'lost', { mode: 'guarded', attrs: {} }, root);
+  const linked = await union.create(dir.fileid, 'linked', { mode: 'guarded', attrs: {} }, root);
+  await union.link(linked.fileid, dir.fileid, 'other-name', root);
+  await union.close();
+  // The power cut: the rows and the sweep intent survived, the new file did not (no intent of
+  // its own records the creation any more).
+  unlinkSync(join(opts.upper, 'd', 'lost'));
+  plantIntent(opts.work, { renames: [], sweep: String(dir.fileid) });
+
+  union = await Union.open(opts);
+  t.teardown(() => union.close());
+  await t.rejects(union.lookup(dir.fileid, 'lost', root), { code: 'ENOENT' }, 'the name is gone');
+  await t.rejects(union.resolve(made.fileid, made.attr.generation), { code: 'ESTALE' }, 'and so is the object');
+  t.equal((await union.lookup(dir.fileid, 'kept', root)).fileid, kept.fileid, 'the other rows stay');
+  t.equal((await union.lookup(dir.fileid, 'other-name', root)).fileid, linked.fileid, 'hard links stay');
+  const names = (await union.readdir(dir.fileid, 0n, 100, { withAttrs: false }, root)).entries.map((e) => e.name);
+  t.same(names.sort(), ['kept', 'linked', 'other-name'], 'the listing shows only what exists');
+  t.same(await union.check(), [], 'the union is consistent');
+});
+
 t.test('what creations built before their commit is removed at the next open', async (t) => {
   const opts = layers(t);
   let union = await Union.open(opts);
