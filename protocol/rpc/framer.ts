@@ -13,11 +13,13 @@
  *   joined, once, when they are complete.
  *
  * Views of incoming chunks are kept until the record completes, so chunks must not be reused by
- * the caller after `push` (true for buffers handed out by `net.Socket`).
+ * the caller after `push` (true for buffers handed out by `net.Socket`) — unless the framer is
+ * told they are `transient` (a socket reading into one buffer of ours, see tcp-server.ts): then
+ * whatever outlives `push` is copied, once.
  *
- * With a pool, a big record that has to be joined (a WRITE's MiB, spread over socket reads) is
- * joined into a pooled buffer, handed out beside the record: the receiver gives it back once
- * nothing refers to the record any more.
+ * With a pool, a big single-fragment record that spans reads (a WRITE's MiB) is copied into a
+ * pooled buffer as its bytes arrive, and handed out beside the record: the receiver gives it back
+ * once nothing refers to the record any more.
  */
 
 import type { BufferPool } from './buffer-pool.js';
@@ -54,16 +56,20 @@ export class RecordFramer {
   private parts: Buffer[] = [];
   /** Total bytes of the current record: received parts plus the announced remainder. */
   private recordSize = 0;
+  /** A big record being copied straight into a pooled buffer (instead of `parts`). */
+  private direct: { buffer: Buffer; fill: number } | null = null;
   private failed = false;
 
   /**
    * @param maxRecordSize largest record accepted (sum of its fragments, headers excluded).
    * @param onRecord called synchronously for each complete record, in stream order.
+   * @param transient the caller reuses each chunk once `push` returns.
    */
   constructor(
     private readonly maxRecordSize: number,
     private readonly onRecord: (record: Buffer, pooled?: Buffer) => void,
     private readonly pool?: BufferPool,
+    private readonly transient = false,
   ) {}
 
   /**
@@ -80,15 +86,21 @@ export class RecordFramer {
         continue;
       }
       const take = Math.min(this.fragmentLeft, chunk.length - at);
-      if (take === this.fragmentLeft && this.fragmentIsLast && this.parts.length === 0) {
-        // Whole record inside this chunk: hand out a view, no copy.
+      if (this.direct) {
+        this.direct.fill += chunk.copy(this.direct.buffer, this.direct.fill, at, at + take);
+      } else if (take === this.fragmentLeft && this.fragmentIsLast && this.parts.length === 0) {
+        // Whole record inside this chunk: hand out a view, no copy (a copy of a transient chunk).
         this.fragmentLeft = -1;
         this.recordSize = 0;
-        this.onRecord(chunk.subarray(at, at + take));
+        if (this.transient) this.emitCopy(chunk.subarray(at, at + take));
+        else this.onRecord(chunk.subarray(at, at + take));
         at += take;
         continue;
+      } else if (this.startDirect()) {
+        this.direct!.fill = chunk.copy(this.direct!.buffer, 0, at, at + take);
+      } else if (take > 0) {
+        this.parts.push(this.transient ? Buffer.from(chunk.subarray(at, at + take)) : chunk.subarray(at, at + take));
       }
-      if (take > 0) this.parts.push(chunk.subarray(at, at + take));
       at += take;
       this.fragmentLeft -= take;
       if (this.fragmentLeft === 0) this.endFragment();
@@ -97,7 +109,7 @@ export class RecordFramer {
 
   /** True when no partial header or record is buffered (the stream is at a record boundary). */
   idle(): boolean {
-    return this.headerFill === 0 && this.fragmentLeft < 0 && this.parts.length === 0;
+    return this.headerFill === 0 && this.fragmentLeft < 0 && this.parts.length === 0 && !this.direct;
   }
 
   /** Parse (part of) a fragment header starting at `at`; returns the new offset. */
@@ -121,6 +133,8 @@ export class RecordFramer {
     if (this.recordSize > this.maxRecordSize) {
       this.failed = true;
       this.parts = [];
+      if (this.direct) this.pool?.give(this.direct.buffer);
+      this.direct = null;
       throw new RecordTooLargeError(this.recordSize, this.maxRecordSize);
     }
     this.fragmentLeft = length;
@@ -129,13 +143,36 @@ export class RecordFramer {
     return at;
   }
 
+  /**
+   * At the first bytes of a record that will not fit in this chunk: a big single-fragment record
+   * goes straight into a pooled buffer (one copy, no pieces kept).
+   */
+  private startDirect(): boolean {
+    const size = this.recordSize;
+    if (!this.pool || !this.fragmentIsLast || this.parts.length > 0 || this.fragmentLeft !== size) return false;
+    if (size < POOLED_FROM || size > this.pool.size) return false;
+    this.direct = { buffer: this.pool.take(), fill: 0 };
+    return true;
+  }
+
+  /** A whole record inside a transient chunk: copied, into a pooled buffer if big. */
+  private emitCopy(view: Buffer): void {
+    if (!this.pool || view.length < POOLED_FROM || view.length > this.pool.size) return this.onRecord(Buffer.from(view));
+    const pooled = this.pool.take();
+    view.copy(pooled);
+    this.onRecord(pooled.subarray(0, view.length), pooled);
+  }
+
   private endFragment(): void {
     this.fragmentLeft = -1;
     if (!this.fragmentIsLast) return;
     const parts = this.parts;
     const size = this.recordSize;
+    const direct = this.direct;
     this.parts = [];
     this.recordSize = 0;
+    this.direct = null;
+    if (direct) return this.onRecord(direct.buffer.subarray(0, size), direct.buffer);
     if (parts.length === 1) return this.onRecord(parts[0]);
     if (!this.pool || size < POOLED_FROM || size > this.pool.size) return this.onRecord(Buffer.concat(parts, size));
     const pooled = this.pool.take();

@@ -12,6 +12,9 @@
  *   a well-framed record is answered and the connection carries on.
  * - Replies are written as chunk lists under a cork lifted at the end of the loop turn, so the kernel sees one
  *   writev per burst of replies and READ data goes out from the caller's buffer.
+ * - Reads land in one buffer of ours, shared by every connection (see ownReads): Node otherwise
+ *   allocates a fresh 64 KiB buffer per read, and during a stream of WRITEs those (counted as
+ *   external memory) were a third of the server's CPU in garbage collection.
  */
 
 import net from 'node:net';
@@ -49,6 +52,8 @@ class TcpConnection {
     private readonly dispatcher: RpcDispatcher,
     private readonly opts: TcpTransportOptions,
     private readonly pool: BufferPool,
+    /** The socket reads into a buffer that is reused after each read (ownReads). */
+    transientReads: boolean,
   ) {
     this.info = {
       transport: 'tcp',
@@ -57,10 +62,10 @@ class TcpConnection {
       localPort: socket.localPort ?? 0,
       localAddress: socket.localAddress,
     };
-    this.framer = new RecordFramer(opts.maxRecordSize, (record, pooled) => this.onRecord(record, pooled), pool);
+    this.framer = new RecordFramer(opts.maxRecordSize, (record, pooled) => this.onRecord(record, pooled), pool, transientReads);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!transientReads) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.drain());
     socket.on('drain', () => this.updateFlow());
     socket.on('error', (e) => opts.logger.log('debug', 'rpc tcp connection error', { ...this.peer(), error: e.message }));
@@ -70,7 +75,8 @@ class TcpConnection {
     return { remote: `${this.info.remoteAddress}:${this.info.remotePort}` };
   }
 
-  private onData(chunk: Buffer): void {
+  /** Data read into the shared buffer (transientReads): used up before this returns. */
+  onData(chunk: Buffer): void {
     if (this.draining) return;
     try {
       this.framer.push(chunk);
@@ -80,9 +86,6 @@ class TcpConnection {
       // deserve their replies: stop reading, answer them, then close.
       this.opts.logger.log('warn', 'rpc record too large, closing connection', { ...this.peer(), size: e.size, limit: e.limit });
       this.drain();
-      // Keep reading (onData discards while draining): a paused socket never sees the peer's
-      // close, and would linger half-open for the whole grace period, holding up shutdown.
-      this.socket.resume();
     }
   }
 
@@ -152,14 +155,16 @@ class TcpConnection {
   }
 
   /**
-   * Stop reading, finish the calls already received, send their replies, then end. With
+   * Take no more calls, finish the calls already received, send their replies, then end. With
    * `deadlineMs` (server shutdown) the connection is cut after that long whatever is pending.
+   * The socket keeps reading (onData discards while draining): one that stops reading never
+   * sees the peer's close, and would linger half-open until cut off, holding up shutdown.
    */
   drain(deadlineMs?: number): void {
     if (deadlineMs !== undefined) this.cutOffAfter(deadlineMs);
     if (this.draining) return;
     this.draining = true;
-    this.socket.pause();
+    this.socket.resume();
     this.updateFlow();
   }
 
@@ -176,6 +181,40 @@ class TcpConnection {
   }
 }
 
+/** The one read buffer of every connection (ownReads): a WRITE's 1 MiB arrives in few reads. */
+const READ_BUFFER_BYTES = 256 * 1024;
+let sharedReadBuffer: Buffer | undefined;
+
+/**
+ * Move an accepted (paused) connection onto a socket that reads into our shared buffer. Node 20
+ * offers `onread` (reads into a caller's buffer) only to sockets it constructs from options, not
+ * to the ones a server accepts; constructing one around the accepted socket's handle gets it.
+ * The accepted socket gives up its handle and is destroyed (which only settles the server's
+ * connection count: without a handle there is nothing to close). Every read is consumed before
+ * its callback returns (RecordFramer copies what outlives it), so one buffer serves all
+ * connections. Returns undefined, keeping the accepted socket, where the handle is not there.
+ */
+function ownReads(accepted: net.Socket, onData: (chunk: Buffer) => void): net.Socket | undefined {
+  const internal = accepted as unknown as { _handle?: unknown };
+  const handle = internal._handle;
+  if (!handle) return undefined;
+  internal._handle = null;
+  accepted.destroy();
+  sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  return new net.Socket({
+    handle,
+    allowHalfOpen: true,
+    readable: true,
+    writable: true,
+    onread: {
+      buffer: sharedReadBuffer,
+      callback: (bytes: number, buffer: Uint8Array) => {
+        onData(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+      },
+    },
+  } as net.SocketConstructorOpts);
+}
+
 export class RpcTcpTransport {
   private server?: net.Server;
   private readonly connections = new Set<TcpConnection>();
@@ -190,7 +229,8 @@ export class RpcTcpTransport {
   /** Start listening; resolves with the bound port (useful with port 0). */
   listen(host: string, port: number): Promise<number> {
     // allowHalfOpen: a client that shuts down its sending side still gets its replies.
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    // pauseOnConnect: nothing is read before ownReads has taken the connection over.
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -202,10 +242,13 @@ export class RpcTcpTransport {
     });
   }
 
-  private accept(socket: net.Socket): void {
-    const conn = new TcpConnection(socket, this.dispatcher, this.opts, this.recordPool);
+  private accept(accepted: net.Socket): void {
+    let conn: TcpConnection | undefined;
+    const own = ownReads(accepted, (chunk) => conn!.onData(chunk));
+    conn = new TcpConnection(own ?? accepted, this.dispatcher, this.opts, this.recordPool, own !== undefined);
+    if (!own) accepted.resume();
     this.connections.add(conn);
-    void conn.closed.then(() => this.connections.delete(conn));
+    void conn.closed.then(() => this.connections.delete(conn!));
   }
 
   /** Number of open connections (for tests and metrics). */

@@ -74,6 +74,37 @@ t.test('a big record joined from pieces lands in a pooled buffer; small ones and
   t.equal(pool.take(), got[0].pooled, 'a buffer given back is taken again');
 });
 
+t.test('transient chunks (one read buffer, reused): every record survives the reuse; big ones go to the pool', async (t) => {
+  const pool = new BufferPool(1 << 20, 4);
+  const big = bytes(300_000, 7);
+  const bigInOneRead = bytes(70_000, 10);
+  const many = Array.from({ length: 50 }, (_, i) => bytes(i % 37, i));
+  const wanted = [...many, big, bytes(5_000, 8), big, bigInOneRead, ...records];
+  const wire = Buffer.concat([
+    ...many.map((r) => frameRecord(r)),
+    frameRecord(big),
+    frameRecord(bytes(5_000, 8), [2_000]),
+    frameRecord(big, [100_000, 200_000]),
+    frameRecord(bigInOneRead),
+    stream,
+  ]);
+  for (const readSize of [1, 7, 4096, 65_536, 262_144]) {
+    const got: Array<{ record: Buffer; pooled?: Buffer }> = [];
+    const framer = new RecordFramer(2 << 20, (record, pooled) => got.push({ record, pooled }), pool, true);
+    const readBuffer = Buffer.alloc(readSize);
+    for (let at = 0; at < wire.length; at += readSize) {
+      const n = wire.copy(readBuffer, 0, at, at + readSize);
+      framer.push(readBuffer.subarray(0, n));
+      readBuffer.fill(0xee); // the next read overwrites it
+    }
+    t.same(got.map((g) => g.record), wanted, `reads of ${readSize} bytes`);
+    t.ok(framer.idle());
+    const pooled = got.filter((g) => g.pooled).map((g) => g.record.length);
+    t.same(pooled, [300_000, 300_000, 70_000], `reads of ${readSize} bytes: the big records are pooled`);
+    for (const g of got) if (g.pooled) pool.give(g.pooled);
+  }
+});
+
 t.test('oversized record is refused when its header arrives, before buffering', async (t) => {
   const out: Buffer[] = [];
   const framer = new RecordFramer(64, (r) => out.push(r));
