@@ -18,7 +18,7 @@
 import { opendir } from 'node:fs/promises';
 import type { UnionContext } from './context.js';
 import type { Caller, DirEntry, ReaddirResult } from './types.js';
-import { blankNode } from './store.js';
+import { blankNode, type NodeRow } from './store.js';
 import { dirNode, nodeOf, lowerDirs, upperPath, statAll } from './namespace.js';
 import { attrAtHand, getAttr, rememberLowerStat, requirePerm, LOWER_STAT_MAX } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
@@ -196,11 +196,18 @@ export async function readdirRule(
   }
   const eof = rows.length <= limit;
   if (!eof) rows.length = limit;
-  const entries: DirEntry[] = rows.map((r) => ({ name: r.name, fileid: r.id, cookie: r.cookie, type: nodeOf(ctx, r.id).kind }));
+  const entries: DirEntry[] = [];
+  const nodes: NodeRow[] = [];
+  for (const r of rows) {
+    const node = nodeOf(ctx, r.id);
+    nodes.push(node);
+    entries.push({ name: r.name, fileid: r.id, cookie: r.cookie, type: node.kind });
+  }
   if (withAttrs) {
     const waiting: Promise<void>[] = [];
-    for (const e of entries) {
-      const node = nodeOf(ctx, e.fileid);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      const node = nodes[i];
       e.attr = attrAtHand(ctx, node);
       if (e.attr) continue;
       waiting.push(
