@@ -81,12 +81,9 @@ export async function createObject(
     // directory) loses the bit unless root makes it (Linux inode_init_owner).
     else if (caller.uid !== 0 && (mode & 0o2010) === 0o2010 && !inGroup(caller, gid)) mode &= ~0o2000;
     const dest = join(upperPath(ctx, dirId), name);
-    await ctx.sweeps.enter(ctx, dirId);
-    // Whether everything built is either named by committed rows or removed again: then the
-    // directory needs no sweep for this creation (journal.ts DirSweeps).
-    let clean = false;
-    let committed = false;
-    try {
+    // Whatever is built is either named by committed rows or removed again, unless a crash
+    // interrupts: the directory's sweep (journal.ts DirSweeps) covers that.
+    return ctx.sweeps.within(ctx, dirId, async (committed) => {
       const built = await buildInPlace(ctx, obj, dest, ctx.privileged ? { uid, gid, mode } : { mode });
       let created!: NodeRow;
       await commitAndApply(ctx, () => {
@@ -105,17 +102,11 @@ export async function createObject(
         };
         ctx.store.putNode(created);
         addEntry(ctx, dirId, name, id);
-        committed = true;
+        committed();
         return { renames: [], syncDirs: [dirname(dest)], made: { dir: dirId, name, id, path: dest }, swept: true };
       }, { refused: () => discard(dest) });
-      clean = true;
       return { node: created, attr: attrOf(ctx, created, built) };
-    } catch (e) {
-      clean = !committed;
-      throw e;
-    } finally {
-      ctx.sweeps.leave(ctx, dirId, clean);
-    }
+    });
   });
 }
 

@@ -79,8 +79,28 @@ export class DirSweeps {
    */
   static readonly LINGER_MS = 200;
 
-  /** Before building or unlinking anything in directory `dir`: resolves once its sweep intent is committed. */
-  async enter(ctx: UnionContext, dir: bigint): Promise<void> {
+  /**
+   * Run `op`, which builds or unlinks in directory `dir`, under the directory's sweep: its intent
+   * is committed before `op` starts. `op` calls `committed()` inside its commit's plan; if it then
+   * fails (or a crash interrupts it), what it left may be named by no row, so the intent stays
+   * for the next open to sweep. Before that point a failure left nothing: it refused and undid
+   * what it built.
+   */
+  async within<T>(ctx: UnionContext, dir: bigint, op: (committed: () => void) => Promise<T>): Promise<T> {
+    await this.enter(ctx, dir);
+    let committed = false;
+    let finished = false;
+    try {
+      const result = await op(() => (committed = true));
+      finished = true;
+      return result;
+    } finally {
+      this.leave(ctx, dir, finished || !committed);
+    }
+  }
+
+  /** Resolves once the sweep intent of `dir` is committed. */
+  private async enter(ctx: UnionContext, dir: bigint): Promise<void> {
     let sweep = this.active.get(dir);
     if (sweep) {
       sweep.count++;
@@ -101,12 +121,8 @@ export class DirSweeps {
     }
   }
 
-  /**
-   * An operation in `dir` ended. `clean`: it left nothing a row does not name (it committed and
-   * finished, or it was refused and undid what it did); otherwise the intent stays for the next
-   * open to sweep.
-   */
-  leave(ctx: UnionContext, dir: bigint, clean: boolean): void {
+  /** An operation in `dir` ended; `clean`: it left nothing a row does not name. */
+  private leave(ctx: UnionContext, dir: bigint, clean: boolean): void {
     const sweep = this.active.get(dir);
     if (!sweep) return;
     if (!clean) sweep.keep = true;
@@ -332,8 +348,11 @@ function firstUnapplied(renames: RenameStep[]): number {
   return 0;
 }
 
+/** A row (dir, name) -> id whose object a crash lost. */
+type LostEntry = Pick<MadeEntry, 'dir' | 'name' | 'id'>;
+
 /** A creation whose new object a crash lost (see MadeEntry): its rows go too. */
-function dropLostCreation(ctx: UnionContext, made: { dir: bigint; name: string; id: bigint }): void {
+function dropLostCreation(ctx: UnionContext, made: LostEntry): void {
   ctx.store.transaction(() => {
     if (ctx.store.getEntry(made.dir, made.name)?.id === made.id) ctx.store.deleteEntry(made.dir, made.name);
     if (ctx.store.countLinks(made.id) === 0) ctx.store.deleteNode(made.id);
@@ -351,8 +370,8 @@ const SWEEP_PAGE = 4096;
  * copied up: not a lower object, not an indexed one whose names are rows only) which its upper
  * listing lacks: creations whose object a crash lost after their rows committed (MadeEntry).
  */
-function lostEntries(ctx: UnionContext, dir: bigint, onUpper: Set<string>): { dir: bigint; name: string; id: bigint }[] {
-  const lost: { dir: bigint; name: string; id: bigint }[] = [];
+function lostEntries(ctx: UnionContext, dir: bigint, onUpper: Set<string>): LostEntry[] {
+  const lost: LostEntry[] = [];
   for (let after = 0n; ; ) {
     const page = ctx.store.entryPage(dir, after, SWEEP_PAGE);
     for (const e of page) {

@@ -99,26 +99,19 @@ async function removeName(ctx: UnionContext, dirId: bigint, name: string, caller
     }
     const upperName = join(upperPath(ctx, dirId), name);
     let aside: RenameStep[] = [];
-    // An upper file's name is unlinked after the commit, under the directory's sweep (DirSweeps).
-    await ctx.sweeps.enter(ctx, dirId);
-    let committed = false;
-    let clean = false;
-    try {
-      await commitAndApply(ctx, () => {
+    const commit = (swept: boolean, committed?: () => void) =>
+      commitAndApply(ctx, () => {
         const again = ctx.store.getEntry(dirId, name);
         if (!again || again.id !== victim.id) fail('ENOENT');
         const unlinks: string[] = [];
         aside = dropName(ctx, dirId, name, nodeOf(ctx, victim.id), attr, upperName, unlinks);
-        committed = true;
-        return { renames: aside, unlinks, swept: true };
+        committed?.();
+        return { renames: aside, unlinks, swept };
       });
-      clean = true;
-    } catch (e) {
-      clean = !committed;
-      throw e;
-    } finally {
-      ctx.sweeps.leave(ctx, dirId, clean);
-    }
+    // An upper file's name is unlinked after the commit, under the directory's sweep (DirSweeps);
+    // other removals unlink nothing there and need no sweep.
+    if (victim.upper && victim.kind !== 'dir') await ctx.sweeps.within(ctx, dirId, (committed) => commit(true, committed));
+    else await commit(false);
     if (victim.kind === 'dir') clearPathCaches(ctx);
     else forgetPathsOf(ctx, victim.id);
     // Its link count and ctime changed (another name may still show it); union.ts forgets the directory.

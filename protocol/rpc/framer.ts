@@ -143,24 +143,34 @@ export class RecordFramer {
     return at;
   }
 
+  /** Whether a record of `size` bytes goes into a pooled buffer. */
+  private poolable(size: number): boolean {
+    return this.pool !== undefined && size >= POOLED_FROM && size <= this.pool.size;
+  }
+
   /**
    * At the first bytes of a record that will not fit in this chunk: a big single-fragment record
    * goes straight into a pooled buffer (one copy, no pieces kept).
    */
   private startDirect(): boolean {
-    const size = this.recordSize;
-    if (!this.pool || !this.fragmentIsLast || this.parts.length > 0 || this.fragmentLeft !== size) return false;
-    if (size < POOLED_FROM || size > this.pool.size) return false;
-    this.direct = { buffer: this.pool.take(), fill: 0 };
+    if (!this.fragmentIsLast || this.parts.length > 0 || this.fragmentLeft !== this.recordSize) return false;
+    if (!this.poolable(this.recordSize)) return false;
+    this.direct = { buffer: this.pool!.take(), fill: 0 };
     return true;
   }
 
   /** A whole record inside a transient chunk: copied, into a pooled buffer if big. */
   private emitCopy(view: Buffer): void {
-    if (!this.pool || view.length < POOLED_FROM || view.length > this.pool.size) return this.onRecord(Buffer.from(view));
-    const pooled = this.pool.take();
-    view.copy(pooled);
-    this.onRecord(pooled.subarray(0, view.length), pooled);
+    if (this.poolable(view.length)) this.emitPooled([view], view.length);
+    else this.onRecord(Buffer.from(view));
+  }
+
+  /** Copy `parts` (`size` bytes in all) into a pooled buffer and hand it out with the record. */
+  private emitPooled(parts: Buffer[], size: number): void {
+    const pooled = this.pool!.take();
+    let at = 0;
+    for (const p of parts) at += p.copy(pooled, at);
+    this.onRecord(pooled.subarray(0, size), pooled);
   }
 
   private endFragment(): void {
@@ -174,10 +184,7 @@ export class RecordFramer {
     this.direct = null;
     if (direct) return this.onRecord(direct.buffer.subarray(0, size), direct.buffer);
     if (parts.length === 1) return this.onRecord(parts[0]);
-    if (!this.pool || size < POOLED_FROM || size > this.pool.size) return this.onRecord(Buffer.concat(parts, size));
-    const pooled = this.pool.take();
-    let at = 0;
-    for (const p of parts) at += p.copy(pooled, at);
-    this.onRecord(pooled.subarray(0, size), pooled);
+    if (this.poolable(size)) this.emitPooled(parts, size);
+    else this.onRecord(Buffer.concat(parts, size));
   }
 }
