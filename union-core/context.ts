@@ -8,6 +8,7 @@ import type { DirSweeps } from './journal.js';
 import type { Layers } from './layers.js';
 import type { UpperAttrCache } from './attr-cache.js';
 import type { OpenFiles } from './open-files.js';
+import type { IdMap } from './id-map.js';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -43,8 +44,8 @@ export interface UnionContext {
      * (PATH_CACHE_MAX): a path per object ever touched is ~150 bytes each, ~300 MiB over a
      * million files.
      */
-    rel: Map<bigint, string>;
-    lowerRel: Map<bigint, string>;
+    rel: IdMap<string>;
+    lowerRel: IdMap<string>;
     /** Lower directories by lower path (namespace.ts lowerDirsAt); never stale: lowers do not change. */
     lowerAt: Map<string, LowerDir[]>;
     /** Recent lstat of lower objects by fileid (attrs.ts lowerStat). */

@@ -85,7 +85,8 @@ export async function createObject(
     // interrupts: the directory's sweep (journal.ts DirSweeps) covers that.
     return ctx.sweeps.within(ctx, dirId, async (committed) => {
       const built = await buildInPlace(ctx, obj, dest, ctx.privileged ? { uid, gid, mode } : { mode });
-      let created!: NodeRow;
+      let created: NodeRow | undefined;
+      let attr!: Attr;
       await commitAndApply(ctx, () => {
         if (ctx.store.getEntry(dirId, name)) fail('EEXIST');
         const id = ctx.store.allocateIds();
@@ -103,9 +104,20 @@ export async function createObject(
         ctx.store.putNode(created);
         addEntry(ctx, dirId, name, id);
         committed();
+        // Remembered here, in the same tick as the rows appear, before anyone else can know the
+        // id: whatever changes the object later forgets these attributes after it (attr-cache.ts).
+        // A first listing or lookup after a burst of creations then needs no lstat per file.
+        attr = attrOf(ctx, created, built);
+        ctx.upperAttrs.remember(id, attr);
         return { renames: [], syncDirs: [dirname(dest)], made: { dir: dirId, name, id, path: dest }, swept: true };
-      }, { refused: () => discard(dest) });
-      return { node: created, attr: attrOf(ctx, created, built) };
+      }, {
+        refused: () => {
+          // The rows were not committed: the id may be handed out again.
+          if (created) ctx.upperAttrs.forget(created.id);
+          return discard(dest);
+        },
+      });
+      return { node: created!, attr };
     });
   });
 }

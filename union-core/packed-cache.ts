@@ -3,18 +3,19 @@
  * objects. The attribute and lower-stat caches hold up to 100,000 entries each; as objects (an
  * Attr is eight heap objects with its times, device and bigints) they were most of the live heap,
  * and every full GC marked them all, so the heap grew and each collection cost more. Here an
- * entry is one Map slot plus a row of two typed arrays the GC never looks into; readers build a
+ * entry is one Map slot (keyed as id-map.ts explains) plus a row of two typed arrays the GC never looks into; readers build a
  * short-lived object from the row (young-generation garbage, cheap to collect).
  *
  * When full, every other entry is dropped (bounded-map.ts explains why).
  */
 
 import { dropEveryOther } from './bounded-map.js';
+import { idKey, type IdKey } from './id-map.js';
 
 const INITIAL_ROWS = 1024;
 
 export class PackedCache {
-  private readonly rows = new Map<bigint, number>();
+  private readonly rows = new Map<IdKey, number>();
   private readonly freeRows: number[] = [];
   private nextRow = 0;
   /** Rows the arrays have room for. */
@@ -40,23 +41,25 @@ export class PackedCache {
 
   /** The row of `id`, or -1. */
   find(id: bigint): number {
-    return this.rows.get(id) ?? -1;
+    return this.rows.get(idKey(id)) ?? -1;
   }
 
   /** A row for `id` to (over)write: its own if it has one, else a free one. */
   claim(id: bigint): number {
-    const own = this.rows.get(id);
+    const key = idKey(id);
+    const own = this.rows.get(key);
     if (own !== undefined) return own;
     if (this.rows.size >= this.bound) dropEveryOther(this.rows, (row) => this.freeRows.push(row));
     const row = this.freeRows.pop() ?? this.newRow();
-    this.rows.set(id, row);
+    this.rows.set(key, row);
     return row;
   }
 
   delete(id: bigint): void {
-    const row = this.rows.get(id);
+    const key = idKey(id);
+    const row = this.rows.get(key);
     if (row === undefined) return;
-    this.rows.delete(id);
+    this.rows.delete(key);
     this.freeRows.push(row);
   }
 

@@ -30,7 +30,8 @@
 import Database from 'better-sqlite3';
 import { openSync, fsync, closeSync } from 'node:fs';
 import type { NodeType } from './types.js';
-import { BoundedMap, OBJECT_CACHE_MAX } from './bounded-map.js';
+import { OBJECT_CACHE_MAX } from './bounded-map.js';
+import { IdMap } from './id-map.js';
 
 /** 2: lower_link table (an older store is given one at open, see lower-links.ts). */
 export const SCHEMA_VERSION = 2;
@@ -140,7 +141,7 @@ const LAZY_SYNC_MS = 200;
 
 export class MetadataStore {
   private readonly db: Database.Database;
-  private readonly nodeCache = new BoundedMap<bigint, NodeRow>(NODE_CACHE_MAX);
+  private readonly nodeCache = new IdMap<NodeRow>(NODE_CACHE_MAX);
   private readonly stmt;
   private walFd: number | null = null;
   /** Bumped by every committed write; `durable()` waits for a sync that covers it. */

@@ -28,6 +28,7 @@ import { renameRule } from './rename.js';
 import { checkUnion } from './check.js';
 import { UpperAttrCache } from './attr-cache.js';
 import { BoundedMap } from './bounded-map.js';
+import { IdMap } from './id-map.js';
 import { LowerStatCache } from './lower-stat-cache.js';
 import { OpenFiles } from './open-files.js';
 
@@ -112,8 +113,8 @@ export class Union implements UnionFs {
       sweeps: new DirSweeps(),
       namespace: new NamespaceLock(),
       cache: {
-        rel: new BoundedMap(PATH_CACHE_MAX),
-        lowerRel: new BoundedMap(PATH_CACHE_MAX),
+        rel: new IdMap(PATH_CACHE_MAX),
+        lowerRel: new IdMap(PATH_CACHE_MAX),
         lowerAt: new BoundedMap(LOWER_AT_CACHE_MAX),
         lowerStat: new LowerStatCache(LOWER_STAT_MAX),
       },
@@ -219,7 +220,6 @@ export class Union implements UnionFs {
       const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
       const made = await make(this.ctx);
       this.ctx.upperAttrs.forget(dir);
-      this.ctx.upperAttrs.forget(made.node.id);
       return { fileid: made.node.id, attr: made.attr, dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
     }, reach);
   }
