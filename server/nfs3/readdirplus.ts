@@ -4,7 +4,7 @@
  * hint) the name/cookie bytes; TOOSMALL when not even one entry fits.
  */
 
-import { Access3, DirlistBudget, type Entryplus3, type Readdirplus3Args, type Readdirplus3Res } from '../../protocol/nfs3/index.js';
+import { Access3, DirlistBudget, nameBudget, type Entryplus3, type Readdirplus3Args, type Readdirplus3Res } from '../../protocol/nfs3/index.js';
 import type { CallContext } from '../../protocol/rpc/index.js';
 import { entryLimit, fillReply, listFrom, MIN_ENTRY3_BYTES } from './dir-listing.js';
 import type { Nfs3Service, Target } from './service.js';
@@ -21,7 +21,7 @@ export async function readdirplus(args: Readdirplus3Args, ctx: CallContext, nfs:
     // ACCES otherwise): a handle bypasses the directory's permissions. knfsd likewise sends names
     // without handles there (compose_entry_fh's lookup fails).
     const { granted } = await dir.exp.union.access(dir.id, Access3.LOOKUP, dir.caller);
-    const listing = await listFrom(dir, args.cookie, limit, (granted & Access3.LOOKUP) !== 0);
+    const listing = await listFrom(dir, args.cookie, limit, (granted & Access3.LOOKUP) !== 0, nameBudget(args.dircount));
     const dirAttributes = nfs.fattr(dir, listing.dirAttr);
     const budget = DirlistBudget.forReaddirplus(args.maxcount, args.dircount, dirAttributes);
     const target = dir;

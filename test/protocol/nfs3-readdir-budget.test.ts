@@ -14,6 +14,7 @@ import {
   encodeReaddirplus3Res,
   entry3Size,
   entryplus3Size,
+  nameBudget,
   type Entry3,
   type Entryplus3,
   type Fattr3,
@@ -133,6 +134,26 @@ t.test('READDIRPLUS stops exactly at maxcount, and at dircount as counted', asyn
       const overDir = dirBytes + entry3Size(next.name) > dircount;
       if (!overMax && !overDir) t.fail(`maxcount ${maxcount} dircount ${dircount}: the next entry would have fit`);
     }
+  }
+  t.pass('200 random maxcount/dircount pairs');
+});
+
+t.test('the name budget takes every entry the full budget takes, and stops at the names', async (t) => {
+  const rand = prng(5);
+  const dir = makeDir(rand, 300);
+  for (let i = 0; i < 200; i++) {
+    const maxcount = 200 + Math.floor(rand() * 20000);
+    const dircount = Math.floor(rand() * 4000);
+    const budget = DirlistBudget.forReaddirplus(maxcount, dircount, DIR_ATTR);
+    const names = nameBudget(dircount);
+    let full = 0;
+    while (full < dir.length && budget.addEntryplus3(dir[full])) full++;
+    let named = 0;
+    while (named < dir.length && names(dir[named].name)) named++;
+    if (named < full) t.fail(`maxcount ${maxcount} dircount ${dircount}: names ${named} < full ${full}`);
+    const nameBytes = dir.slice(0, named).reduce((s, e) => s + entry3Size(e.name), 0);
+    if (named > 1 && nameBytes > dircount) t.fail(`dircount ${dircount}: ${nameBytes} name bytes`);
+    if (named < dir.length && named > 0 && nameBytes + entry3Size(dir[named].name) <= dircount) t.fail(`dircount ${dircount}: stopped early`);
   }
   t.pass('200 random maxcount/dircount pairs');
 });

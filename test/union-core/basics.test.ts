@@ -82,6 +82,22 @@ t.test('directory rename by redirect keeps ids and content; cookies survive reop
   await u.close();
 });
 
+t.test('a listing ends before the first name its caller has no room for', async (t) => {
+  const l = layers();
+  const u = await Union.open({ lowers: [l.lower], upper: l.upper, work: l.work });
+  const all = (await u.readdir(u.rootId, 0n, 100, { withAttrs: false }, root)).entries.map((e) => e.name);
+  t.ok(all.length >= 3, 'the fixture root has a few entries');
+  let asked = 0;
+  const page = await u.readdir(u.rootId, 0n, 100, { withAttrs: true, fits: () => ++asked <= 2 }, root);
+  t.same(page.entries.map((e) => e.name), all.slice(0, 2), 'the names before the refused one');
+  t.notOk(page.eof, 'not at the end');
+  t.ok(page.entries.every((e) => e.attr), 'with attributes');
+  const rest = await u.readdir(u.rootId, page.entries[1].cookie, 100, { withAttrs: false, fits: () => true }, root);
+  t.same(rest.entries.map((e) => e.name), all.slice(2), 'the next page starts at the refused name');
+  t.ok(rest.eof);
+  await u.close();
+});
+
 t.test('hard links of a lower file stay one file after copy-up', async (t) => {
   const l = layers();
   const u = await Union.open({ lowers: [l.lower], upper: l.upper, work: l.work });
