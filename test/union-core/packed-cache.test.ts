@@ -31,7 +31,12 @@ t.test('a bounded packed cache keeps every other entry when full and reuses rows
   const before = c.find(2500n);
   c.delete(2500n);
   t.equal(c.find(2500n), -1, 'deleted');
-  t.ok(c.claim(9999n) >= 0 && c.find(9999n) === before, 'a freed row is reused');
+  t.equal(c.claim(2500n), before, 'a forgotten id gets its own row back');
+  c.delete(2500n);
+  t.equal(c.size, 2001, 'a forgotten entry still counts');
+  for (let i = 5000n; i < 6999n; i++) c.claim(i);
+  c.claim(7000n); // over the bound again: rows of dropped entries, forgotten ones included, are reused
+  t.ok(c.find(7000n) < 4000, 'a dropped row is reused');
   c.clear();
   t.equal(c.size, 0);
   t.equal(c.find(3000n), -1, 'cleared');
