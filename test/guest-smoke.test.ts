@@ -15,6 +15,7 @@ import {
   ensureGuestImage,
   GuestTimeoutError,
   skipUnlessGuestsCanRun,
+  endWithTheTests,
   HOST_ADDRESS_FROM_GUEST,
   shellQuote,
 } from './lib/guest/guest.js';
@@ -24,6 +25,12 @@ import { nfsMountCommand } from './lib/guest/nfs-mount.js';
 import { startStubNfsServer } from './lib/guest/stub-nfs-server.js';
 
 const unavailable = skipUnlessGuestsCanRun();
+
+/**
+ * Each group of guest tests takes well under a minute here; a hang fails its own group at this
+ * limit (the others still run) instead of the whole file at tap's file timeout.
+ */
+const GROUP_LIMIT_MS = 300_000;
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -91,7 +98,7 @@ t.test('image builds, then comes from the cache', { skip: unavailable }, async (
   t.comment(`image build: ${Math.round(firstMs)} ms cold, ${Math.round(cachedMs)} ms cached`);
 });
 
-t.test('a guest', { skip: unavailable }, async (t) => {
+t.test('a guest', { skip: unavailable, timeout: GROUP_LIMIT_MS }, async (t) => {
   const guest = await bootGuest({ hostForwards: [{ guestPort: 7000 }] });
   t.teardown(() => guest.shutdown());
   t.comment(`boot to ready: ${Math.round(guest.bootMs)} ms`);
@@ -256,7 +263,7 @@ t.test('a guest', { skip: unavailable }, async (t) => {
   });
 });
 
-t.test('qemu dying fails boot and commands promptly', { skip: unavailable }, async (t) => {
+t.test('qemu dying fails boot and commands promptly', { skip: unavailable, timeout: GROUP_LIMIT_MS }, async (t) => {
   t.test('boot rejects when qemu exits before the guest is ready, with the console tail', async (t) => {
     // No init in the initramfs: the kernel panics and (panic=-1, -no-reboot) qemu exits.
     const started = performance.now();
@@ -280,6 +287,8 @@ t.test('qemu dying fails boot and commands promptly', { skip: unavailable }, asy
   });
 });
 
+endWithTheTests(t);
+
 /** An accepted RPC reply (AUTH_NONE verifier) with accept_stat PROG_UNAVAIL, record-marked. */
 function progUnavailableReply(xid: number): Buffer {
   const words = [xid, 1 /* REPLY */, 0 /* MSG_ACCEPTED */, 0 /* AUTH_NONE */, 0 /* verifier length */, 1 /* PROG_UNAVAIL */];
@@ -295,6 +304,8 @@ async function readLineWithRetry(port: number): Promise<string> {
     const line = await new Promise<string>((resolve) => {
       let data = '';
       const socket = connect(port, '127.0.0.1');
+      // qemu accepts at once and only then tries the guest: never wait on one attempt for long.
+      socket.setTimeout(5000, () => socket.destroy());
       socket.on('data', (chunk) => (data += chunk.toString()));
       socket.on('close', () => resolve(data));
       socket.on('error', () => resolve(''));

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, readFile, readlink, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer } from '../../server/serve.js';
-import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun, type Guest } from '../lib/guest/guest.js';
+import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun, endWithTheTests, type Guest } from '../lib/guest/guest.js';
 import { exportOf, makeLayers, md5File, removeLayers, serverConfigOf, treeSnapshot, type Layers } from './lib/layers.js';
 import { createHash } from 'node:crypto';
 
@@ -276,3 +276,5 @@ t.test('kernel NFSv3 client on a union export', { skip: unavailable }, async (t)
     for (const [i, lower] of layers.lowers.entries()) t.same(await treeSnapshot(lower), lowersBefore[i], `lower${i}`);
   });
 });
+
+endWithTheTests(t);

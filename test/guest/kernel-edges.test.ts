@@ -12,7 +12,7 @@ import t from 'tap';
 import { lstat, mkdir, readFile, readdir, writeFile, chmod, chown } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer } from '../../server/serve.js';
-import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun } from '../lib/guest/guest.js';
+import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun, endWithTheTests } from '../lib/guest/guest.js';
 import { exportOf, makeLayers, removeLayers, serverConfigOf, treeSnapshot } from './lib/layers.js';
 
 const unavailable = skipUnlessGuestsCanRun();
@@ -228,3 +228,5 @@ t.test('kernel client edge cases', { skip: unavailable }, async (t) => {
     t.same(await treeSnapshot(lower), lowerBefore);
   });
 });
+
+endWithTheTests(t);

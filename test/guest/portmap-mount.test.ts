@@ -22,7 +22,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger, LogFields } from '../../protocol/rpc/index.js';
 import { startServer, type RunningServer } from '../../server/serve.js';
-import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun } from '../lib/guest/guest.js';
+import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun, endWithTheTests } from '../lib/guest/guest.js';
 import { exportOf, makeLayers, removeLayers, serverConfigOf } from './lib/layers.js';
 
 const unavailable = skipUnlessGuestsCanRun();
@@ -122,3 +122,5 @@ t.test('mounting through the built-in portmapper and with explicit ports', { ski
     t.equal(await readFile(join(other.upper, 'new.txt'), 'utf8'), 'explicit\n');
   });
 });
+
+endWithTheTests(t);

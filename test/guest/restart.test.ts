@@ -17,7 +17,7 @@
 import t from 'tap';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun } from '../lib/guest/guest.js';
+import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun, endWithTheTests } from '../lib/guest/guest.js';
 import { ServerProcess } from '../lib/server-process.js';
 import { exportOf, makeLayers, md5File, removeLayers, serverConfigOf, treeSnapshot } from './lib/layers.js';
 
@@ -176,3 +176,5 @@ t.test('SIGKILL and restart of the server: no ESTALE, synced data intact', { ski
     t.same(await treeSnapshot(lower), lowerBefore);
   });
 });
+
+endWithTheTests(t);

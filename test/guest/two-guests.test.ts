@@ -11,7 +11,7 @@ import t from 'tap';
 import { lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer } from '../../server/serve.js';
-import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun, type Guest } from '../lib/guest/guest.js';
+import { bootGuest, nfsMountCommand, skipUnlessGuestsCanRun, endWithTheTests, type Guest } from '../lib/guest/guest.js';
 import { exportOf, makeLayers, removeLayers, serverConfigOf, treeSnapshot } from './lib/layers.js';
 
 const unavailable = skipUnlessGuestsCanRun();
@@ -145,3 +145,5 @@ t.test('two guests, two exports over one lower, and one shared export', { skip: 
     t.same(await treeSnapshot(lower), lowerBefore);
   });
 });
+
+endWithTheTests(t);

@@ -17,6 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import type tap from 'tap';
 import { join } from 'node:path';
 import { ChannelParser, encodeRunRequest, POWEROFF_REQUEST, type ChannelEvent } from './channel.js';
 import { ensureGuestImage, guestUnavailableReason, type GuestImage } from './image.js';
@@ -38,6 +39,30 @@ export function skipUnlessGuestsCanRun(): string | false {
   }
   return reason ?? false;
 }
+
+/**
+ * Call last in a guest test file. A test file whose tests have all ended must end too: tap waits
+ * for the process, so a handle left open (a guest, a socket, a timer) would otherwise hold the
+ * file until tap's file timeout, reported as a bare "timeout!" with no hint of the culprit. This
+ * adds a last test that kills any guest still running and arms a watchdog: if the process is
+ * still alive a while later, it names what keeps it alive on stderr and exits with a failure.
+ */
+export function endWithTheTests(t: typeof tap): void {
+  t.test('every guest is gone when the tests end', async (t) => {
+    const left = [...liveGuests];
+    for (const guest of left) guest.kill();
+    await Promise.all(left.map((guest) => guest.waitForExit()));
+    t.equal(left.length, 0, 'no test left a guest running');
+    const watchdog = setTimeout(() => {
+      process.stderr.write(`# the test file did not end ${LINGER_LIMIT_MS} ms after its tests; still open: ${process.getActiveResourcesInfo().join(', ')}\n`);
+      process.exit(1);
+    }, LINGER_LIMIT_MS);
+    watchdog.unref();
+  });
+}
+
+/** How long a guest test file may live on after its last test (see endWithTheTests). */
+const LINGER_LIMIT_MS = 20_000;
 
 export interface HostForward {
   /** TCP port inside the guest. */

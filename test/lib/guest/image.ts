@@ -82,8 +82,14 @@ function readModule(path: string): Buffer {
   const data = readFileSync(path);
   if (path.endsWith('.gz')) return gunzipSync(data);
   const tool = path.endsWith('.xz') ? 'xz' : path.endsWith('.zst') ? 'zstd' : undefined;
-  return tool ? execFileSync(tool, ['-dcq'], { input: data, maxBuffer: 1 << 28 }) : data;
+  return tool ? execFileSync(tool, ['-dcq'], { input: data, maxBuffer: 1 << 28, timeout: CHILD_LIMIT_MS }) : data;
 }
+
+/**
+ * Limit for the helper programs the image build runs synchronously (decompressors, busybox):
+ * they block the event loop, where no test timeout can fire, so a stuck one must fail by itself.
+ */
+export const CHILD_LIMIT_MS = 120_000;
 
 function writeAtomically(path: string, data: Buffer): void {
   const temporary = `${path}.${process.pid}.tmp`;
@@ -96,7 +102,7 @@ export function guestUnavailableReason(): string | undefined {
   if (!findKernel()) return 'no kernel with an NFSv3 module found (install linux-image-amd64)';
   if (!findStaticBusybox()) return 'no static busybox on PATH (install busybox-static)';
   try {
-    execFileSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' });
+    execFileSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore', timeout: CHILD_LIMIT_MS });
   } catch {
     return 'qemu-system-x86_64 not found (install qemu-system-x86)';
   }
@@ -142,7 +148,7 @@ function initramfsEntries(
   modules: { name: string }[],
   moduleData: Buffer[],
 ): CpioEntry[] {
-  const applets = execFileSync(busyboxPath, ['--list'], { encoding: 'utf8' })
+  const applets = execFileSync(busyboxPath, ['--list'], { encoding: 'utf8', timeout: CHILD_LIMIT_MS })
     .split('\n')
     .map((a) => a.trim())
     .filter((a) => a && a !== 'busybox');

@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHILD_LIMIT_MS } from './image.js';
 
 export interface KernelInfo {
   /** Kernel release, e.g. the directory name under the modules tree. */
@@ -125,6 +126,7 @@ export function extractVmlinux(bzImage: Buffer): Buffer {
   const result = spawnSync(decompressor.command, decompressor.args, {
     input: payload,
     maxBuffer: 1 << 30,
+    timeout: CHILD_LIMIT_MS,
   });
   if (result.error) throw new Error(`cannot run ${decompressor.command}: ${result.error.message}`);
   const elf = result.stdout;
