@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=8 --no-allocation-site-pretenuring
 /**
  * The `fallthru` command: serve, demo, fsck (flags and their checks: cli-args.ts).
  *
