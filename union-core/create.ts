@@ -27,8 +27,11 @@ import { fail, isErrno } from './errors.js';
 export interface NewObject {
   kind: NodeType;
   attrs: SetAttrs;
-  /** Build the object at `path` (EEXIST if taken) with this owner and mode (symlinks: owner only). */
-  build(path: string, own: NewOwnership): void;
+  /**
+   * Build the object at `path` (EEXIST if taken) with this owner and mode (symlinks: owner only);
+   * returns its stat when building it told that (else the path is lstat'ed).
+   */
+  build(path: string, own: NewOwnership): BigIntStats | void;
   verifier?: Buffer;
   rdev?: { major: number; minor: number };
 }
@@ -131,22 +134,23 @@ export async function createObject(
  * the new object's lstat.
  */
 async function buildInPlace(ctx: UnionContext, obj: NewObject, dest: string, own: NewOwnership): Promise<BigIntStats> {
+  let built: BigIntStats | null | void;
   try {
     try {
-      obj.build(dest, own);
+      built = obj.build(dest, own);
     } catch (e) {
       if (!isErrno(e, 'EEXIST')) throw e;
       for (const step of clearUntracked(ctx, dest)) {
         renamePath(step.from, step.to);
         await discard(step.to);
       }
-      obj.build(dest, own);
+      built = obj.build(dest, own);
     }
   } catch (e) {
     if (!isErrno(e, 'EEXIST')) await discard(dest);
     throw e;
   }
-  const built = upperLstat(dest);
+  built ??= upperLstat(dest);
   if (!built) fail('EIO', 'new object vanished while being built');
   return built;
 }

@@ -52,7 +52,7 @@ export function lowerNode(ctx: UnionContext, layer: number, ino: bigint, kind: N
 export function addEntry(ctx: UnionContext, dirId: bigint, name: string, id: bigint): void {
   const dir = nodeOf(ctx, dirId);
   ctx.store.putEntry({ dir: dirId, name, id, cookie: dir.nextCookie });
-  ctx.store.putNode({ ...dir, nextCookie: dir.nextCookie + 1n });
+  ctx.store.setNextCookie(dir, dir.nextCookie + 1n);
 }
 
 /** The object `name` names in a directory, and the directory's attributes the search was checked on. */

@@ -206,6 +206,7 @@ export class MetadataStore {
       nodeGet: this.db.prepare(`SELECT ${NODE_COLUMNS} FROM node WHERE id = ?`),
       nodePut: this.db.prepare(`INSERT OR REPLACE INTO node (${NODE_COLUMNS}) VALUES (${NODE_COLUMNS.split(',').map(() => '?').join(',')})`),
       nodeDel: this.db.prepare('DELETE FROM node WHERE id = ?'),
+      nodeSetCookie: this.db.prepare('UPDATE node SET next_cookie = ? WHERE id = ?'),
       nodeAll: this.db.prepare(`SELECT ${NODE_COLUMNS} FROM node`),
       entryGet: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE dir = ? AND name = ?'),
       entryPut: this.db.prepare('INSERT OR REPLACE INTO entry (dir, name, id, cookie) VALUES (?, ?, ?, ?)'),
@@ -269,6 +270,16 @@ export class MetadataStore {
   putNode(row: NodeRow): void {
     this.write(() => this.stmt.nodePut.run(...fromNodeRow(row)));
     this.cacheNode(row);
+  }
+
+  /**
+   * Set a directory's next readdir cookie: every creation does, and updating one column costs a
+   * fraction of putNode's whole-row replace (a delete and an insert in SQLite).
+   */
+  setNextCookie(dir: NodeRow, next: bigint): void {
+    const changes = this.write(() => this.stmt.nodeSetCookie.run(next, dir.id).changes);
+    if (changes === 0) return this.putNode({ ...dir, nextCookie: next });
+    this.cacheNode({ ...dir, nextCookie: next });
   }
 
   deleteNode(id: bigint): void {

@@ -12,7 +12,7 @@
  */
 
 import {
-  lstatSync, openSync, closeSync, fsync, fdatasync, fchmodSync, fchownSync, mkdirSync, symlinkSync, renameSync, linkSync,
+  lstatSync, fstatSync, openSync, closeSync, fsync, fdatasync, fchmodSync, fchownSync, mkdirSync, symlinkSync, renameSync, linkSync,
   chmodSync, lchownSync, lutimesSync, unlinkSync, constants, type BigIntStats,
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -53,18 +53,33 @@ export interface NewOwnership {
   mode: number;
 }
 
+/** Who the server runs as: a new file is already theirs, and needs no chown to become theirs. */
+const SERVER_UID = process.geteuid?.() ?? -1;
+const SERVER_GID = process.getegid?.() ?? -1;
+
 /**
- * Create an empty regular file at a fresh path (EEXIST if taken), owner before mode. On the event
- * loop like the other metadata calls here: creations in one directory serialise on its lock in
- * the kernel anyway, and from the thread pool four of them at once spun on that lock (an eighth
- * of a creation's CPU) on top of the hand-off to and from the pool.
+ * Create an empty regular file at a fresh path (EEXIST if taken), owner before mode, and return
+ * its stat. On the event loop like the other metadata calls here: creations in one directory
+ * serialise on its lock in the kernel anyway, and from the thread pool four of them at once spun
+ * on that lock (an eighth of a creation's CPU) on top of the hand-off to and from the pool.
+ *
+ * A file that is to be the server's own is opened with its final permission bits, so when the
+ * umask and the directory's group leave them as asked (the fstat says), it takes open, fstat and
+ * close: no chown, no chmod, and no lstat of the path afterwards. A file for someone else is
+ * opened private (0600) until chown has given it to them: the intended group and other bits must
+ * not apply while the server still owns it.
  */
-export function makeEmptyFile(path: string, own: NewOwnership): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+export function makeEmptyFile(path: string, own: NewOwnership): BigIntStats {
+  const ours = own.uid === undefined || (own.uid === SERVER_UID && own.gid === SERVER_GID);
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, ours ? own.mode & 0o777 : 0o600);
   try {
+    const made = fstatSync(fd, { bigint: true });
+    const ownerWrong = own.uid !== undefined && own.gid !== undefined && (made.uid !== BigInt(own.uid) || made.gid !== BigInt(own.gid));
+    if (!ownerWrong && (made.mode & 0o7777n) === BigInt(own.mode)) return made;
     // chown first: changing the owner clears set-id bits that chmod then sets.
-    if (own.uid !== undefined && own.gid !== undefined) fchownSync(fd, own.uid, own.gid);
+    if (ownerWrong) fchownSync(fd, own.uid!, own.gid!);
     fchmodSync(fd, own.mode);
+    return fstatSync(fd, { bigint: true });
   } finally {
     closeSync(fd);
   }
