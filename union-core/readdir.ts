@@ -83,7 +83,7 @@ async function recordChunk(ctx: UnionContext, c: Completion, path: string, layer
       ctx.store.putEntry({ dir: c.dirId, name, id, cookie: cookie++ });
       if (++c.recorded % PROGRESS_EVERY === 0) ctx.log('info', 'recording fallthrus of a merged directory', { fileid: String(c.dirId), entries: c.recorded });
     });
-    ctx.store.putNode({ ...dirNode(ctx, c.dirId), nextCookie: cookie });
+    ctx.store.setNextCookie(dirNode(ctx, c.dirId), cookie);
   });
   // Listings hand out these rows' cookies before the completion ends: make them durable soon.
   ctx.store.durableSoon();
