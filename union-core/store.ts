@@ -225,6 +225,9 @@ export class MetadataStore {
       intentAdd: this.db.prepare('INSERT INTO intent (steps) VALUES (?) RETURNING seq'),
       intentDel: this.db.prepare('DELETE FROM intent WHERE seq = ?'),
       intentAll: this.db.prepare('SELECT seq, steps FROM intent ORDER BY seq'),
+      savepoint: this.db.prepare('SAVEPOINT op'),
+      release: this.db.prepare('RELEASE op'),
+      rollbackTo: this.db.prepare('ROLLBACK TO op'),
     };
   }
 
@@ -390,12 +393,26 @@ export class MetadataStore {
    */
   transaction<T>(fn: () => T): T {
     this.openBatch();
+    // Prepared savepoint statements rather than better-sqlite3's db.transaction(fn), which builds
+    // four wrapper functions per call: 14 against 3 µs per transaction, and every creation,
+    // removal and first lookup runs one. Nested calls nest: SQLite resolves a savepoint name to
+    // its most recent use.
+    this.stmt.savepoint.run();
+    let result: T;
     try {
-      return this.db.transaction(fn)();
+      result = fn();
     } catch (e) {
+      // A failing statement may have ended the whole transaction (SQLITE_FULL can): then there
+      // is no savepoint to return to, and the batch's commit reports the loss.
+      if (this.db.inTransaction) {
+        this.stmt.rollbackTo.run();
+        this.stmt.release.run();
+      }
       this.forgetUncommitted();
       throw e;
     }
+    this.stmt.release.run();
+    return result;
   }
 
   /**
