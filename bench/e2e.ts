@@ -63,7 +63,7 @@ function phasesToProfile(asked: string[], stats: PhaseStats[]): string[] {
 }
 
 async function measure(o: E2eOptions, loadgen: string, scratch: string, stamp: string) {
-  const ro: RoundOptions = { loadgen, scratch, inflight: o.inflight, nofile: o.nofile, log };
+  const ro: RoundOptions = { loadgen, scratch, inflight: o.inflight, nofile: o.nofile, async: o.async, log };
   const seed = seedLayers();
   const plan = mainPlan({ files: o.files, writeBytes: o.writeBytes, bigdir: o.bigdir });
   const mainRounds = await alternate('main', o.servers, o.rounds, seed, plan, ro);
@@ -109,7 +109,7 @@ function settings(o: E2eOptions): string {
     `${o.inflight} calls in flight from one libnfs client (raw NFSv3 over TCP, in the server's own namespace; ` +
     `CREATE GUARDED; WRITE UNSTABLE in min(1 MiB, wtmax) chunks then one COMMIT; READDIRPLUS dircount 8 KiB, maxcount 64 KiB); ` +
     `open-file limit ${o.nofile.toLocaleString('en-US')} for both. ` +
-    `ganesha: VFS FSAL over overlayfs (index=on,nfs_export=on). fallthru: squash none, portmap none. ` +
+    `ganesha: VFS FSAL over overlayfs (index=on,nfs_export=on). fallthru: squash none, portmap none${o.async ? ', async export' : ''}. ` +
     `Speed: median ops/s or MB/s; CPU: server user+system seconds per 1,000 ops (per GiB for WRITE/READ); ` +
     `f/g = fallthru/ganesha (speed above 1× and CPU below 1× favour fallthru).`
   );

@@ -62,6 +62,7 @@ const EXPORT_FLAGS: Record<keyof ExportValues, string> = {
   anonGid: 'anongid',
   allow: 'allow',
   secure: 'secure',
+  async: 'async',
 };
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
@@ -119,8 +120,9 @@ function exportOptions<T>(y: Argv<T>) {
       anonuid: { type: 'string', description: `uid squashed callers get [default: ${DEFAULTS.anonUid}]` },
       anongid: { type: 'string', description: `gid squashed callers get [default: ${DEFAULTS.anonGid}]` },
       secure: { type: 'boolean', description: 'require a reserved (< 1024) client source port' },
+      async: { type: 'boolean', description: 'answer changes before they are on stable storage (a power cut loses the last ones)' },
     })
-    .group(['export', 'ro', 'allow', 'squash', 'anonuid', 'anongid', 'secure'], 'Export (without --config):');
+    .group(['export', 'ro', 'allow', 'squash', 'anonuid', 'anongid', 'secure', 'async'], 'Export (without --config):');
 }
 
 function logOptions<T>(y: Argv<T>) {
@@ -252,6 +254,7 @@ function exportFromArgs(flags: Flags): ExportConfig {
     anonGid: single(flags, 'anongid'),
     allow: repeated(flags, 'allow').flatMap((a) => a.split(',')),
     secure: boolean(flags, 'secure'),
+    async: boolean(flags, 'async'),
   };
   const exp = checkedExport(values, (key) => `--${EXPORT_FLAGS[key]}`);
   requireLayerDirectories(exp, (layer) => `--${EXPORT_FLAGS[layer.key]}`);

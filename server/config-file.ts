@@ -7,7 +7,7 @@
  *     "exports": [
  *       { "path": "/union", "lowers": ["/srv/golden"], "upper": "/srv/u1", "work": "/srv/w1",
  *         "readOnly": false, "squash": "root", "anonUid": 65534, "anonGid": 65534,
- *         "allow": ["10.0.0.0/8"], "secure": false }
+ *         "allow": ["10.0.0.0/8"], "secure": false, "async": false }
  *     ]
  *   }
  *
@@ -24,7 +24,7 @@ import type { ExportConfig, ServerConfig } from './config.js';
 import { checkedExport, checkedSettings, fail, requireLayerDirectories, SERVER_DEFAULTS, show } from './config-values.js';
 
 const SERVER_KEYS = ['bind', 'nfsPort', 'mountPort', 'portmap', 'portmapPort', 'exports'];
-const EXPORT_KEYS = ['path', 'lowers', 'upper', 'work', 'readOnly', 'squash', 'anonUid', 'anonGid', 'allow', 'secure'];
+const EXPORT_KEYS = ['path', 'lowers', 'upper', 'work', 'readOnly', 'squash', 'anonUid', 'anonGid', 'allow', 'secure', 'async'];
 
 /** Where a value sits in the file, for messages: `config exports[1].upper`. */
 class At {
@@ -98,6 +98,7 @@ function parseExport(value: unknown, at: At, baseDir: string): ExportConfig {
     anonGid: get(o, at, 'anonGid', 'number'),
     allow: o.allow === undefined ? undefined : stringArray(o.allow, at.key('allow')),
     secure: get(o, at, 'secure', 'boolean'),
+    async: get(o, at, 'async', 'boolean'),
   };
   return checkedExport(values, (key) => at.key(key).label);
 }

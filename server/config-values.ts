@@ -156,6 +156,7 @@ export interface ExportValues {
   anonGid?: string | number;
   allow?: readonly string[];
   secure?: boolean;
+  async?: boolean;
 }
 
 /** Check an export's values and fill in DEFAULTS. `labelOf` names each value as the user gave it. */
@@ -171,5 +172,6 @@ export function checkedExport(v: ExportValues, labelOf: (key: keyof ExportValues
     anonGid: v.anonGid === undefined ? DEFAULTS.anonGid : ownerId(labelOf('anonGid'), v.anonGid),
     allow: clientRules(labelOf('allow'), v.allow ?? []),
     secure: v.secure ?? false,
+    async: v.async ?? false,
   };
 }

@@ -35,6 +35,12 @@ export interface ExportConfig {
   allow: ClientRule[];
   /** Require a reserved (< 1024) source port. */
   secure: boolean;
+  /**
+   * Answer changes before they are on stable storage (knfsd's `async`; UnionOptions.async): faster
+   * creations, removals and SETATTRs, at the price of losing the last ones acknowledged in a
+   * power cut. Default false (sync), as the protocol asks.
+   */
+  async: boolean;
 }
 
 export interface ServerConfig {

@@ -43,7 +43,7 @@ export class ServedExport {
 
   static async open(config: ExportConfig, log: ServedExportLog): Promise<ServedExport> {
     const { exportId, key } = await loadHandleKey(config.work);
-    const union = await Union.open({ lowers: config.lowers, upper: config.upper, work: config.work, log });
+    const union = await Union.open({ lowers: config.lowers, upper: config.upper, work: config.work, async: config.async, log });
     try {
       const root = await union.getattr(union.rootId);
       return new ServedExport(config, union, exportId, key, root.generation);

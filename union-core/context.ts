@@ -21,6 +21,8 @@ export interface UnionContext {
   privileged: boolean;
   /** How long a lower object's lstat is reused (attrs.ts). */
   lowerStatTtlMs: number;
+  /** Changes are answered before they are durable (UnionOptions.async; journal.ts). */
+  async: boolean;
   log: LogFn;
   locks: KeyedLock;
   syncer: DirSyncer;

@@ -104,11 +104,12 @@ export class DirSweeps {
     let sweep = this.active.get(dir);
     if (sweep) {
       sweep.count++;
+      sweep.entered++;
       if (sweep.forget) clearTimeout(sweep.forget);
       sweep.forget = undefined;
     } else {
       const seq = ctx.store.transaction(() => ctx.store.addIntent(encodeIntent({ renames: [], sweep: dir })));
-      sweep = { seq, count: 1, committed: ctx.store.settled(), keep: false, forget: undefined };
+      sweep = { seq, count: 1, entered: 1, committed: ctx.store.settled(), keep: false, forget: undefined };
       this.active.set(dir, sweep);
     }
     try {
@@ -128,7 +129,7 @@ export class DirSweeps {
     if (!clean) sweep.keep = true;
     if (--sweep.count > 0) return;
     const idle = sweep;
-    idle.forget = setTimeout(() => this.forget(ctx, dir, idle), DirSweeps.LINGER_MS);
+    idle.forget = setTimeout(() => void this.forget(ctx, dir, idle), DirSweeps.LINGER_MS);
     idle.forget.unref();
   }
 
@@ -139,25 +140,47 @@ export class DirSweeps {
   }
 
   /** Forget every idle sweep now (before closing the store). */
-  flush(ctx: UnionContext): void {
-    for (const [dir, sweep] of this.active) {
-      if (sweep.count > 0) continue;
-      clearTimeout(sweep.forget);
-      this.forget(ctx, dir, sweep);
-    }
+  async flush(ctx: UnionContext): Promise<void> {
+    const idle = [...this.active].filter(([, sweep]) => sweep.count === 0);
+    for (const [, sweep] of idle) clearTimeout(sweep.forget);
+    await Promise.all(idle.map(([dir, sweep]) => this.forget(ctx, dir, sweep)));
   }
 
-  private forget(ctx: UnionContext, dir: bigint, sweep: Sweep): void {
+  private async forget(ctx: UnionContext, dir: bigint, sweep: Sweep): Promise<void> {
     if (this.active.get(dir) !== sweep || sweep.count > 0) return;
+    if (ctx.async && !sweep.keep) {
+      // An async union answered before the directory and the rows were synced: until they are,
+      // a power cut can still leave what the sweep mends, so the intent waits for both.
+      const entered = sweep.entered;
+      try {
+        await Promise.all([syncUpperDir(ctx, dir), ctx.store.durable()]);
+      } catch (e) {
+        // The intent stays recorded: the next open sweeps the directory.
+        if (this.active.get(dir) === sweep && sweep.count === 0) this.active.delete(dir);
+        ctx.log('error', 'syncing a directory after async changes failed; it will be swept at next open', { dir: String(dir), error: String(e) });
+        return;
+      }
+      // An operation came meanwhile (its change may have missed these syncs): the sweep goes on,
+      // and that operation's end forgets it.
+      if (this.active.get(dir) !== sweep || sweep.count > 0 || sweep.entered !== entered) return;
+    }
     this.active.delete(dir);
     if (!sweep.keep) ctx.store.deleteIntent(sweep.seq);
   }
+}
+
+/** fsync the upper directory of `dir`, if it still has one. */
+function syncUpperDir(ctx: UnionContext, dir: bigint): Promise<void> {
+  const node = ctx.store.getNode(dir);
+  return node?.upper ? ctx.syncer.sync(upperPath(ctx, dir)) : Promise.resolve();
 }
 
 interface Sweep {
   seq: bigint;
   /** Operations in progress. */
   count: number;
+  /** Operations ever started under this sweep. */
+  entered: number;
   committed: Promise<void> | undefined;
   /** Something was left behind: the next open must sweep. */
   keep: boolean;
@@ -266,16 +289,24 @@ export async function commitAndApply(
     await opts.refused?.();
     throw e;
   }
+  if (ctx.async && steps.swept && steps.renames.length === 0) {
+    // An async union answers once the rows are committed (a process kill keeps them). The syncs
+    // run behind: the store's within LAZY_SYNC_MS, the directory's before its sweep, which
+    // mends whatever a power cut leaves meanwhile, forgets its intent (DirSweeps.forget).
+    await rowsAnswerable(ctx);
+    await applySteps(ctx, steps, { sync: false });
+    return;
+  }
   if (steps.made) {
     // A creation's object is in place already and only the rows make it visible: whichever of
     // the store and the directory a crash keeps, recovery ends in "created" or "never created"
     // (MadeEntry), so both fsyncs run at once.
-    await applySteps(ctx, steps, ctx.store.durable());
+    await applySteps(ctx, steps, { alongside: ctx.store.durable() });
     if (seq !== null) ctx.store.deleteIntent(seq);
     return;
   }
   if (seq === null) {
-    await ctx.store.durable();
+    await rowsAnswerable(ctx);
     // Swept unlinks: the rows no longer name them, so nothing waits for them (see `swept`).
     if (steps.unlinks?.length) await applySteps(ctx, steps);
     return;
@@ -295,12 +326,26 @@ export async function commitAndApply(
   ctx.store.deleteIntent(seq);
 }
 
-/** Perform the renames and fsync what must keep them, together with `alongside` (if given). */
-async function applySteps(ctx: UnionContext, steps: Plan, alongside?: Promise<void>): Promise<void> {
+/**
+ * Wait until the rows written so far may be answered: durable, or on an async union committed
+ * (which a process kill keeps) and synced within LAZY_SYNC_MS.
+ */
+async function rowsAnswerable(ctx: UnionContext): Promise<void> {
+  if (!ctx.async) return ctx.store.durable();
+  await ctx.store.settled();
+  ctx.store.durableSoon();
+}
+
+/**
+ * Perform the renames and unlinks, then (unless `sync` is false) fsync what must keep them,
+ * together with `alongside` (if given).
+ */
+async function applySteps(ctx: UnionContext, steps: Plan, opts: { alongside?: Promise<void>; sync?: boolean } = {}): Promise<void> {
   try {
     for (const r of steps.renames) applyRename(r);
     for (const u of steps.unlinks ?? []) applyUnlink(u);
-    await Promise.all([ctx.syncer.syncAll(dirsToSync(ctx, steps.renames, steps.syncDirs)), alongside]);
+    if (opts.sync === false) return;
+    await Promise.all([ctx.syncer.syncAll(dirsToSync(ctx, steps.renames, steps.syncDirs)), opts.alongside]);
   } catch (e) {
     // The rows are committed; the intent (or the directory's sweep) stays for the next open.
     ctx.log('error', 'applying a committed namespace change failed; will be finished at next open', {

@@ -69,7 +69,7 @@ async function applyForReal(ctx: UnionContext, node: NodeRow, attr: Attr, set: S
     };
     lutimesPath(path, toDate(a), toDate(m));
   }
-  if (node.kind !== 'symlink') await ctx.metadata.after(path);
+  if (node.kind !== 'symlink' && !ctx.async) await ctx.metadata.after(path);
   return overrides;
 }
 

@@ -172,6 +172,14 @@ export interface UnionOptions {
    * Lowers are read-only; a lower changed underneath is noticed once its stat is taken again.
    */
   lowerStatTtlMs?: number;
+  /**
+   * Answer creations, removals and attribute changes once they are committed, without waiting
+   * for stable storage (knfsd's `async` export option; default false). A power cut can then lose
+   * the last changes acknowledged, within about a second, but never the union's consistency: the
+   * crash bookkeeping (journal.ts) still waits for the syncs, behind the answers. Renames,
+   * copy-ups and file data keep their guarantees (WRITE stability and COMMIT as asked).
+   */
+  async?: boolean;
   /** Structured log sink; defaults to no logging. */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -179,7 +187,8 @@ export interface UnionOptions {
 /**
  * The overlay engine. Obtain one with `Union.open(options)` (union-core/index.ts); it implements
  * this interface. All methods are async and durable on return: namespace changes and store rows are
- * on stable storage before the promise resolves; file data per the requested stability.
+ * on stable storage before the promise resolves (on an async union, UnionOptions.async, only
+ * committed for creations, removals and attribute changes); file data per the requested stability.
  */
 export interface ReaddirOptions {
   /** Each entry's attributes too (an entry whose object vanished underneath has none). */

@@ -105,6 +105,7 @@ export class Union implements UnionFs {
       epoch: Number(store.getMeta('epoch')),
       privileged: opts.privileged ?? process.getuid?.() === 0,
       lowerStatTtlMs: opts.lowerStatTtlMs ?? DEFAULT_LOWER_STAT_TTL_MS,
+      async: opts.async ?? false,
       log: opts.log ?? noLog,
       locks: new KeyedLock(),
       syncer: new DirSyncer(),
@@ -307,7 +308,10 @@ export class Union implements UnionFs {
   }
 
   async close(): Promise<void> {
-    this.ctx.sweeps.flush(this.ctx);
+    // An async union's last attribute changes are not synced yet: one fsync of the upper covers
+    // every metadata change before it (MetadataBarrier).
+    if (this.ctx.async) await this.ctx.metadata.after(this.ctx.layers.upper);
+    await this.ctx.sweeps.flush(this.ctx);
     await this.ctx.store.durable();
     this.ctx.openFiles.closeAll();
     this.ctx.store.close();

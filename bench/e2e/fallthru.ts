@@ -26,6 +26,7 @@ export async function startFallthru(p: StartParams): Promise<ServerUnderTest> {
         anonGid: 65534,
         allow: [],
         secure: false,
+        async: p.async ?? false,
       },
     ],
     bind: '127.0.0.1',

@@ -22,6 +22,8 @@ export interface E2eOptions {
   growthRounds: number;
   servers: ServerKind[];
   nofile: number;
+  /** fallthru serves an async export (answers before changes are durable, as ganesha here). */
+  async: boolean;
   /** Profile fallthru: undefined = no; [] = the phases where it loses most; else these keys. */
   profile?: string[];
 }
@@ -37,6 +39,7 @@ const FULL: E2eOptions = {
   growthRounds: 1,
   servers: ['fallthru', 'ganesha'],
   nofile: 1_048_576,
+  async: false,
 };
 
 const QUICK: E2eOptions = { ...FULL, files: 500, rounds: 1, writeBytes: 8 * 2 ** 20, bigdir: 500, growth: [200, 1000], merged: 2000 };
@@ -52,6 +55,7 @@ export const USAGE = `e2e options (npm run bench -- e2e [--quick] [options]):
   --growth-rounds=R  rounds per growth size (default 1)
   --servers=LIST     fallthru,ganesha (default both)
   --nofile=N         open-file limit of both servers (default 1048576)
+  --async            fallthru serves an async export (default sync: changes durable before answers)
   --profile[=KEYS]   profile fallthru in an extra round: the 3 phases where it loses most, or KEYS`;
 
 function int(name: string, v: string): number {
@@ -76,6 +80,7 @@ export function parseOptions(args: string[], quick: boolean): E2eOptions {
       case 'merged': o.merged = int(name, value); break;
       case 'growth-rounds': o.growthRounds = Math.max(1, int(name, value)); break;
       case 'nofile': o.nofile = int(name, value); break;
+      case 'async': o.async = true; break;
       case 'profile': o.profile = value ? value.split(',') : []; break;
       case 'servers': {
         const list = value.split(',');

@@ -18,6 +18,8 @@ export interface RoundOptions {
   scratch: string;
   inflight: number;
   nofile: number;
+  /** fallthru: an async export. */
+  async: boolean;
   /** Profile these phase keys (fallthru only) into profileDir. */
   profile?: { dir: string; phases: string[] };
   /** Progress lines (to stderr). */
@@ -45,7 +47,7 @@ export async function runRound(kind: ServerKind, label: string, layers: LowerSet
   const dirs = roundDirs(o.scratch, label);
   try {
     const profileDir = kind === 'fallthru' && o.profile ? o.profile.dir : undefined;
-    const server = await starters[kind]({ ns, layers, dirs, nofile: o.nofile, profileDir });
+    const server = await starters[kind]({ ns, layers, dirs, nofile: o.nofile, async: o.async, profileDir });
     try {
       await probe(ns, o.loadgen, server, 60_000, () => server.deadReason());
       const cpu0 = cpuSeconds(server.pid);

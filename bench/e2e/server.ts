@@ -26,6 +26,8 @@ export interface StartParams {
   dirs: RoundDirs;
   /** Open-file limit, the same for both servers. */
   nofile: number;
+  /** fallthru only: an async export (answers before changes are durable). */
+  async?: boolean;
   /** fallthru only: allow per-phase CPU profiles, written into this directory. */
   profileDir?: string;
 }

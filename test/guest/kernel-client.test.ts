@@ -73,7 +73,10 @@ t.test('kernel NFSv3 client on a union export', { skip: unavailable }, async (t)
   t.teardown(() => removeLayers(layers));
   const { randomMd5, partial } = await prepareLowers(layers.lowers);
   const lowersBefore = await Promise.all(layers.lowers.map((l) => treeSnapshot(l)));
-  const server = await startServer(serverConfigOf([exportOf('/union', layers)]));
+  // A second export, async (answers before syncing), over the same lowers with its own upper.
+  const asyncLayers: Layers = { ...(await makeLayers({ lowers: 0, prefix: 'fallthru-kernel-async-' })), lowers: layers.lowers };
+  t.teardown(() => removeLayers(asyncLayers));
+  const server = await startServer(serverConfigOf([exportOf('/union', layers), exportOf('/async', asyncLayers, { async: true })]));
   t.teardown(() => server.close());
   const guest: Guest = await bootGuest({ name: 'kclient', memoryMb: 256 });
   t.teardown(() => guest.shutdown());
@@ -265,6 +268,26 @@ t.test('kernel NFSv3 client on a union export', { skip: unavailable }, async (t)
       stat -c '%a %u %g' /mnt/attrs/file.txt
       stat -c %h /mnt/links/pair-b /mnt/links/single.txt`);
     t.equal(out, '0\nnew.txt\ny\nline1\nline2\n640 1234 5678\n1\n2\n');
+  });
+
+  t.test('an async export: a tree made, changed, partly removed, as seen after a remount and on its upper', async (t) => {
+    const asyncMount = nfsMountCommand({ port: server.nfsPort, mountPort: server.mountPort, exportPath: '/async', mountpoint: '/mnt-async' });
+    const out = await sh(`${asyncMount}
+      cd /mnt-async
+      mkdir -p made/sub
+      for i in $(seq 1 200); do echo "file $i" > made/f$i; done
+      chmod 600 made/f1 && touch -d '2001-02-03 04:05:06' made/f2
+      rm made/f1[0-9] && rmdir made/sub
+      echo appended >> read/hello.txt && rm read/shadow.txt
+      cd / && umount /mnt-async && ${asyncMount}
+      ls /mnt-async/made | wc -l
+      stat -c '%a' /mnt-async/made/f1; stat -c '%Y' /mnt-async/made/f2
+      cat /mnt-async/made/f200 /mnt-async/read/hello.txt
+      ls /mnt-async/read`);
+    t.equal(out, `190\n600\n${Date.UTC(2001, 1, 3, 4, 5, 6) / 1000}\nfile 200\nhello from lower0\nappended\nhello.txt\nonly-in-lower1.txt\nrandom.bin\n`);
+    t.equal((await readdir(join(asyncLayers.upper, 'made'))).length, 190, 'the files are on the async export\'s upper');
+    t.equal(await readFile(join(asyncLayers.upper, 'read/hello.txt'), 'utf8'), 'hello from lower0\nappended\n', 'copied up there');
+    await sh('umount /mnt-async');
   });
 
   t.test('the client logged no NFS complaints', async (t) => {

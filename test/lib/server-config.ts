@@ -18,6 +18,7 @@ export function exportOf(path: string, layers: { lowers: string[]; upper: string
     anonGid: DEFAULTS.anonGid,
     allow: [],
     secure: false,
+    async: false,
     ...overrides,
   };
 }

@@ -53,11 +53,12 @@ t.test('every serve flag is read', async (t) => {
     anonuid: '1000',
     anongid: '100',
     secure: true,
+    async: true,
   };
   const config = configFromArgs(flags);
   t.match(config, { bind: '::', nfsPort: 12049, mountPort: 0, portmap: 'none', portmapPort: 1111 });
   const [exp] = config.exports;
-  t.match(exp, { path: '/exp/x', readOnly: true, squash: 'all', anonUid: 1000, anonGid: 100, secure: true });
+  t.match(exp, { path: '/exp/x', readOnly: true, squash: 'all', anonUid: 1000, anonGid: 100, secure: true, async: true });
   t.same(exp.lowers, [s.lower, join(s.base, 'lower2')], 'lowers in the order given, highest first');
   t.same(exp.allow.map((r) => r.spec), ['10.0.0.0/8', '192.168.1.7', '::1'], 'repeated and comma-separated');
 });
@@ -125,7 +126,7 @@ t.test('--config declares the exports; server-wide flags override the file', asy
   const config = configFromArgs({ config: file, 'nfs-port': '3049' });
   t.match(config, { nfsPort: 3049, bind: '0.0.0.0', mountPort: DEFAULTS.mountPort });
   t.match(config.exports[0], { path: '/x', lowers: [s.lower], upper: s.upper });
-  for (const flag of ['upper', 'export', 'ro', 'allow', 'squash', 'anonuid', 'secure']) {
+  for (const flag of ['upper', 'export', 'ro', 'allow', 'squash', 'anonuid', 'secure', 'async']) {
     expectUsageError(t, () => configFromArgs({ config: file, [flag]: 'x' }), new RegExp(`^--config: cannot be combined with --${flag} `));
   }
   writeFileSync(file, JSON.stringify({ exports: [{ lowers: ['missing'], upper: 'upper', work: 'work' }] }));

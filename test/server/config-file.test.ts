@@ -34,13 +34,13 @@ t.test('every key is read', async (t) => {
       portmap: 'builtin',
       portmapPort: 1111,
       exports: [
-        { path: '/a//b/', ...layers, readOnly: true, squash: 'all', anonUid: 1000, anonGid: 100, allow: ['10.0.0.0/8', '::1'], secure: true, '// why': 'x' },
+        { path: '/a//b/', ...layers, readOnly: true, squash: 'all', anonUid: 1000, anonGid: 100, allow: ['10.0.0.0/8', '::1'], secure: true, async: true, '// why': 'x' },
       ],
     },
     '/',
   );
   t.match(config, { bind: '0.0.0.0', nfsPort: 12049, mountPort: 0, portmap: 'builtin', portmapPort: 1111 });
-  t.match(config.exports[0], { path: '/a/b', readOnly: true, squash: 'all', anonUid: 1000, anonGid: 100, secure: true });
+  t.match(config.exports[0], { path: '/a/b', readOnly: true, squash: 'all', anonUid: 1000, anonGid: 100, secure: true, async: true });
   t.same(config.exports[0].allow, [
     { spec: '10.0.0.0/8', address: '10.0.0.0', prefixLength: 8 },
     { spec: '::1', address: '::1', prefixLength: 128 },
@@ -102,6 +102,7 @@ t.test('each mistake is one line naming the key', async (t) => {
     [ex({ allow: ['10.0.0.0/33'] }), /^config exports\[0\]\.allow: "10.0.0.0\/33": \/33 is not an IPv4 prefix length/],
     [ex({ allow: ['*.example.com'] }), /^config exports\[0\]\.allow: "\*.example.com" is not an IP address/],
     [ex({ secure: 1 }), /^config exports\[0\]\.secure: must be a boolean, not a number$/],
+    [ex({ async: 'yes' }), /^config exports\[0\]\.async: must be a boolean, not a string$/],
     [{ exports: [layers], nfsPort: 70000 }, /^config nfsPort: 70000 is not a port number \(0-65535\)$/],
     [{ exports: [layers], mountPort: '20048' }, /^config mountPort: must be a number, not a string$/],
     [{ exports: [layers], portmapPort: -1 }, /^config portmapPort: -1 is not a port number/],

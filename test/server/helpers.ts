@@ -27,5 +27,6 @@ export function defaultExport(layers: Pick<ExportConfig, 'lowers' | 'upper' | 'w
     anonGid: DEFAULTS.anonGid,
     allow: [],
     secure: false,
+    async: false,
   };
 }

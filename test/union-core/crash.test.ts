@@ -16,7 +16,7 @@
  * Environment: FALLTHRU_SEED replays the op sequences (kill points depend on timing);
  * FALLTHRU_CRASH_KILLS (default 200), FALLTHRU_CRASH_FULL_EVERY (default 20).
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -50,6 +50,7 @@ interface Layout {
   lowers: string[];
   upper: string;
   work: string;
+  async: boolean;
 }
 
 /** The expected initial view, read from kernel overlayfs over the same lowers (and a scratch upper). */
@@ -93,7 +94,13 @@ function runChildUntilKilled(args: CrashChildArgs, rng: Prng): Promise<{ selfExi
   });
 }
 
-t.test('SIGKILL at random points leaves union-core consistent and acknowledged ops durable', async (t) => {
+t.test('SIGKILL at random points leaves union-core consistent and acknowledged ops durable', (t) => crashRun(t, { async: false, kills: KILLS }));
+
+// An async union answers before it syncs, but after it committed: a process kill (the page cache
+// survives it) must still lose no acknowledged op, and the crash bookkeeping must hold.
+t.test('the same for an async union (answers before syncing)', (t) => crashRun(t, { async: true, kills: Math.ceil(KILLS / 4) }));
+
+async function crashRun(t: Test, { async, kills: KILLS }: { async: boolean; kills: number }): Promise<void> {
   const open = await loadUnionOpener();
   if (!open) {
     t.comment('SKIP: union-core/index.js is not built yet');
@@ -103,7 +110,7 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
   t.teardown(() => removeTempDir(root, [path.join(root, 'oracle-mnt')]));
   const rng = new Prng(SEED);
   const lowers = await materializeLowers(generateLowerSpecs(rng.fork('tree'), SHAPE), root);
-  const layout: Layout = { lowers, upper: path.join(root, 'upper'), work: path.join(root, 'work') };
+  const layout: Layout = { lowers, upper: path.join(root, 'upper'), work: path.join(root, 'work'), async };
   for (const dir of [layout.upper, layout.work]) {
     await fsp.mkdir(dir);
     await fsp.chmod(dir, 0o755);
@@ -199,4 +206,4 @@ t.test('SIGKILL at random points leaves union-core consistent and acknowledged o
   }
   t.comment(`acknowledged ops: ${ackedTotal} (${errnoDisagreements} refused with another errno than the model's); in-flight outcomes: ${[...outcomes].map(([k, n]) => `${k}:${n}`).join(' ')}`);
   if (failures === 0) t.pass(`${KILLS} kills, no lost acknowledged op, no inconsistency`);
-});
+}

@@ -108,7 +108,12 @@ t.test('harness self-check: kernel overlayfs vs the in-memory model (used by the
   reportTo(t, report, opts);
 });
 
-t.test('kernel overlayfs vs union-core', async (t) => {
+t.test('kernel overlayfs vs union-core', (t) => againstKernel(t, { async: false, ops: OPS }));
+
+// An async union answers before syncing; what it answers must not differ.
+t.test('kernel overlayfs vs an async union-core', (t) => againstKernel(t, { async: true, ops: Math.ceil(OPS / 4) }));
+
+async function againstKernel(t: Test, { async, ops }: { async: boolean; ops: number }): Promise<void> {
   const open = await loadUnionOpener();
   if (!open) {
     t.comment('SKIP: union-core/index.js is not built yet');
@@ -116,12 +121,12 @@ t.test('kernel overlayfs vs union-core', async (t) => {
   }
   const reference = await kernelSide(t, 'ref');
   const side = await makeSide(t, 'union');
-  const union = new UnionPathFs('union-core', await open({ lowers: side.lowers, upper: side.upper, work: side.work }));
+  const union = new UnionPathFs('union-core', await open({ lowers: side.lowers, upper: side.upper, work: side.work, async }));
   let closed = false;
   t.teardown(async () => {
     if (!closed) await union.close();
   });
-  const opts = { seed: SEED, ops: OPS, fullEvery: FULL_EVERY, maxMismatches: 25, checkLinkCounts: true };
+  const opts = { seed: SEED, ops, fullEvery: FULL_EVERY, maxMismatches: 25, checkLinkCounts: true };
   const report = await runDifferential(reference, union, opts);
   reportTo(t, report, opts);
   t.same(union.violations, [], 'readdir cookie contract');
@@ -129,4 +134,4 @@ t.test('kernel overlayfs vs union-core', async (t) => {
   t.same(problems, [], 'check() finds no problems after the run');
   closed = true;
   await union.close();
-});
+}

@@ -8,6 +8,7 @@
  */
 
 import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,4 +148,49 @@ t.test('a removal cut short after its commit leaves its upper name to the sweep'
   t.same(readdirSync(join(opts.upper, 'd')), [], 'the removed name is unlinked at the next open');
   await t.rejects(union.lookup(dir.fileid, 'gone', root), { code: 'ENOENT' });
   t.same(await union.check(), [], 'nothing untracked left');
+});
+
+t.test('an async union answers before syncing: a power cut right after the answers loses creations, never consistency', async (t) => {
+  const opts = layers(t);
+  // A child process opens the union async, creates, and is killed as soon as it was answered:
+  // before the directory sweep's linger ends, as a power cut would find it.
+  const script = `
+    const { Union } = await import(${JSON.stringify(new URL('../../union-core/index.js', import.meta.url).href)});
+    const root = { uid: 0, gid: 0, groups: [] };
+    const u = await Union.open({ lowers: ${JSON.stringify(opts.lowers)}, upper: ${JSON.stringify(opts.upper)}, work: ${JSON.stringify(opts.work)}, async: true });
+    const d = await u.mkdir(u.rootId, 'd', {}, root);
+    for (const name of ['a', 'b', 'c']) await u.create(d.fileid, name, { mode: 'guarded', attrs: {} }, root);
+    await u.remove(d.fileid, 'c', root);
+    process.stdout.write(String(d.fileid) + '\\n');
+    process.kill(process.pid, 'SIGKILL');
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  t.equal(child.signal, 'SIGKILL', `the child was killed after its answers ${child.stderr}`);
+  const dirId = child.stdout.trim();
+  const store = new MetadataStore(join(opts.work, 'store.db'));
+  const sweeps = store.intents().map((i) => JSON.parse(i.steps).sweep);
+  store.close();
+  t.ok(sweeps.includes(dirId), 'the directory\'s sweep is still recorded: its changes were not synced yet');
+  // The power cut kept the rows but not the directory's last entry.
+  unlinkSync(join(opts.upper, 'd', 'b'));
+  const union = await Union.open(opts);
+  t.teardown(() => union.close());
+  const names = (await union.readdir(BigInt(dirId), 0n, 100, { withAttrs: false }, root)).entries.map((e) => e.name);
+  t.same(names, ['a'], 'the lost creation is dropped, the removal stays done');
+  await t.rejects(union.lookup(BigInt(dirId), 'b', root), { code: 'ENOENT' });
+  t.same(await union.check(), [], 'the union is consistent');
+});
+
+t.test('an async union leaves no intent behind once closed', async (t) => {
+  const opts = layers(t);
+  const union = await Union.open({ ...opts, async: true });
+  const dir = await union.mkdir(union.rootId, 'd', {}, root);
+  await Promise.all(Array.from({ length: 20 }, (_, i) => union.create(dir.fileid, `f${i}`, { mode: 'guarded', attrs: {} }, root)));
+  await Promise.all(Array.from({ length: 10 }, (_, i) => union.remove(dir.fileid, `f${i}`, root)));
+  await union.setattr(dir.fileid, { mode: 0o700 }, root);
+  await union.close();
+  const store = new MetadataStore(join(opts.work, 'store.db'));
+  t.teardown(() => store.close());
+  t.same(store.intents(), [], 'every sweep synced and forgotten at close');
+  t.same(readdirSync(join(opts.upper, 'd')).length, 10, 'the remaining files are there');
 });

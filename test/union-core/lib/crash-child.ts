@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2]) as CrashChildArgs;
   const open = await loadUnionOpener();
   if (!open) throw new Error('union-core is not built');
-  const union = new UnionPathFs('union-core', await open({ lowers: args.lowers, upper: args.upper, work: args.work }));
+  const union = new UnionPathFs('union-core', await open({ lowers: args.lowers, upper: args.upper, work: args.work, async: args.async }));
   process.stdout.write('ready\n');
 
   // The generator only needs the shape of the namespace; content stays unknown (null).

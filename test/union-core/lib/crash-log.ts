@@ -14,6 +14,8 @@ export interface CrashChildArgs {
   lowers: string[];
   upper: string;
   work: string;
+  /** Open the union async (UnionOptions.async). */
+  async: boolean;
   /** JSON snapshot (no content) of the expected state, for the child's op generator. */
   statePath: string;
   logPath: string;
