@@ -116,20 +116,22 @@ function restatLower(ctx: UnionContext, node: NodeRow, known: StatCore): StatCor
  * replaced underneath a recorded id is reported (log) and answered EIO, never served as if
  * nothing happened.
  */
-export async function getAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
-  return attrAtHand(ctx, node) ?? (await statAttr(ctx, node));
+/** `upperFile`: as for attrAtHand. */
+export async function getAttr(ctx: UnionContext, node: NodeRow, upperFile?: string): Promise<Attr> {
+  return attrAtHand(ctx, node, upperFile) ?? (await statAttr(ctx, node));
 }
 
 /**
  * The attributes when they need no waiting: an upper (or indexed) object whose backing file is in
  * place (one synchronous lstat, see upper-fs.ts), or a lower object whose stat is remembered.
- * Listings use it to skip a promise per entry.
+ * Listings use it to skip a promise per entry. `upperFile`: the object's upper path, when the
+ * caller knows it (a directory's upper path and the entry's name).
  */
-export function attrAtHand(ctx: UnionContext, node: NodeRow): Attr | undefined {
+export function attrAtHand(ctx: UnionContext, node: NodeRow, upperFile?: string): Attr | undefined {
   if (node.upper || node.indexed) {
     const known = ctx.upperAttrs.get(node.id);
     if (known) return known;
-    const st = upperLstat(backingPath(ctx, node));
+    const st = upperLstat(upperFile ?? backingPath(ctx, node));
     if (st === null) return undefined;
     const attr = attrOf(ctx, node, st);
     ctx.upperAttrs.remember(node.id, attr);

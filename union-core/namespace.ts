@@ -77,6 +77,21 @@ export function lowerRel(ctx: UnionContext, id: bigint): string {
   return rel;
 }
 
+/** The upper path of `node`, if it is on the upper. */
+export function upperPathIfAny(ctx: UnionContext, node: NodeRow): string | undefined {
+  return node.upper ? upperPath(ctx, node.id) : undefined;
+}
+
+/**
+ * The upper file of object `node` through its name `name` in directory `dirUpper` (that
+ * directory's upper path, undefined if it has none), when that is where the object lives: every
+ * name of an upper object is a link on the upper. Spares backingPath's walk up through the store
+ * (a row read per object not in the path cache); undefined for lower and indexed objects.
+ */
+export function upperFileAt(dirUpper: string | undefined, name: string, node: NodeRow): string | undefined {
+  return dirUpper !== undefined && node.upper && !node.indexed && name !== '..' ? `${dirUpper}/${name}` : undefined;
+}
+
 /** The file whose data and attributes are the object's (index, upper, or lower copy). */
 export function backingPath(ctx: UnionContext, node: NodeRow): string {
   if (node.indexed) return join(ctx.layers.indexDir, String(node.id));

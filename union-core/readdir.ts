@@ -19,7 +19,7 @@ import { opendir } from 'node:fs/promises';
 import type { UnionContext } from './context.js';
 import type { Caller, DirEntry, ReaddirOptions, ReaddirResult } from './types.js';
 import { blankNode, type NodeRow } from './store.js';
-import { dirNode, nodeOf, lowerDirs, upperPath, statAll } from './namespace.js';
+import { dirNode, nodeOf, lowerDirs, upperPath, upperPathIfAny, upperFileAt, statAll } from './namespace.js';
 import { attrAtHand, getAttr, rememberLowerStat, requirePerm, LOWER_STAT_MAX } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
@@ -189,10 +189,10 @@ export async function readdirRule(
   // A page is answered as soon as its rows are recorded: the first listing of a directory of a
   // million entries streams along with its completion, where waiting for all of it kept the
   // first call unanswered for over a minute (clients retransmit, or give up, after 60 s).
-  let rows = ctx.store.entryPage(dirId, cookie, limit + 1);
+  let rows = ctx.store.entryPageWithNodes(dirId, cookie, limit + 1);
   while (!dirNode(ctx, dirId).complete && rows.length <= limit) {
     await progress(ctx, dirId);
-    rows = ctx.store.entryPage(dirId, cookie, limit + 1);
+    rows = ctx.store.entryPageWithNodes(dirId, cookie, limit + 1);
   }
   let eof = rows.length <= limit;
   if (!eof) rows.length = limit;
@@ -204,16 +204,19 @@ export async function readdirRule(
   const entries: DirEntry[] = [];
   const nodes: NodeRow[] = [];
   for (const r of rows) {
-    const node = nodeOf(ctx, r.id);
+    const node = r.node ?? nodeOf(ctx, r.id);
     nodes.push(node);
     entries.push({ name: r.name, fileid: r.id, cookie: r.cookie, type: node.kind });
   }
   if (withAttrs) {
+    // An upper entry's file is this directory's upper path plus its name: no walk up through
+    // the store for each entry's path (every one a miss once the objects outnumber the caches).
+    const dirUpper = upperPathIfAny(ctx, dir);
     const waiting: Promise<void>[] = [];
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i];
       const node = nodes[i];
-      e.attr = attrAtHand(ctx, node);
+      e.attr = attrAtHand(ctx, node, upperFileAt(dirUpper, e.name, node));
       if (e.attr) continue;
       waiting.push(
         getAttr(ctx, node).then(
