@@ -189,10 +189,10 @@ export async function readdirRule(
   // A page is answered as soon as its rows are recorded: the first listing of a directory of a
   // million entries streams along with its completion, where waiting for all of it kept the
   // first call unanswered for over a minute (clients retransmit, or give up, after 60 s).
-  let rows = ctx.store.entryPageWithNodes(dirId, cookie, limit + 1);
+  let rows = ctx.store.entryPage(dirId, cookie, limit + 1);
   while (!dirNode(ctx, dirId).complete && rows.length <= limit) {
     await progress(ctx, dirId);
-    rows = ctx.store.entryPageWithNodes(dirId, cookie, limit + 1);
+    rows = ctx.store.entryPage(dirId, cookie, limit + 1);
   }
   let eof = rows.length <= limit;
   if (!eof) rows.length = limit;
@@ -204,7 +204,7 @@ export async function readdirRule(
   const entries: DirEntry[] = [];
   const nodes: NodeRow[] = [];
   for (const r of rows) {
-    const node = r.node ?? nodeOf(ctx, r.id);
+    const node = nodeOf(ctx, r.id);
     nodes.push(node);
     entries.push({ name: r.name, fileid: r.id, cookie: r.cookie, type: node.kind });
   }

@@ -79,9 +79,6 @@ export interface EntryRow {
 /** A row of a listing page: the directory is the page's. */
 export type ListedEntry = Omit<EntryRow, 'dir'>;
 
-/** A row of a listing page with its object's node row (absent if the store has none). */
-export type ListedNode = ListedEntry & { node: NodeRow | undefined };
-
 /** One name of a lower inode that has several links (lower-links.ts). */
 export interface LowerLinkRow {
   layer: number;
@@ -215,10 +212,6 @@ export class MetadataStore {
       entryPut: this.db.prepare('INSERT OR REPLACE INTO entry (dir, name, id, cookie) VALUES (?, ?, ?, ?)'),
       entryDel: this.db.prepare('DELETE FROM entry WHERE dir = ? AND name = ?'),
       entryPage: this.db.prepare('SELECT name, id, cookie FROM entry WHERE dir = ? AND cookie > ? ORDER BY cookie LIMIT ?').raw(true),
-      entryPageNodes: this.db.prepare(
-        `SELECT e.name AS entry_name, e.id AS entry_id, e.cookie AS entry_cookie, ${NODE_COLUMNS.split(', ').map((c) => `n.${c}`).join(', ')}
-         FROM entry e LEFT JOIN node n ON n.id = e.id WHERE e.dir = ? AND e.cookie > ? ORDER BY e.cookie LIMIT ?`,
-      ),
       entryNames: this.db.prepare('SELECT name FROM entry WHERE dir = ?').pluck(),
       entryCount: this.db.prepare('SELECT count(*) AS n FROM entry WHERE dir = ?'),
       entryOfId: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE id = ? LIMIT 1'),
@@ -331,18 +324,6 @@ export class MetadataStore {
   entryPage(dir: bigint, after: bigint, limit: number): ListedEntry[] {
     const rows = this.stmt.entryPage.all(dir, after, limit) as [string, bigint, bigint][];
     return rows.map(([name, id, cookie]) => ({ name, id, cookie }));
-  }
-
-  /**
-   * entryPage with each entry's node row, read in the same statement: a listing needs every
-   * entry's node, and once the nodes outnumber the node cache (a million files), a separate
-   * lookup per entry cost a statement each. The rows are not cached: one listing of a huge
-   * directory would push out everything else.
-   */
-  entryPageWithNodes(dir: bigint, after: bigint, limit: number): ListedNode[] {
-    return (this.stmt.entryPageNodes.all(dir, after, limit) as { entry_name: string; entry_id: bigint; entry_cookie: bigint; id: bigint | null }[]).map(
-      (r) => ({ name: r.entry_name, id: r.entry_id, cookie: r.entry_cookie, node: r.id === null ? undefined : this.nodeCache.get(r.id) ?? toNodeRow(r) }),
-    );
   }
 
   /** Names of every row of `dir`. */
