@@ -114,9 +114,8 @@ function restatLower(ctx: UnionContext, node: NodeRow, known: StatCore): StatCor
 /**
  * Stat the object's backing file and build its attributes. A lower object that vanished or was
  * replaced underneath a recorded id is reported (log) and answered EIO, never served as if
- * nothing happened.
+ * nothing happened. `upperFile`: as for attrAtHand.
  */
-/** `upperFile`: as for attrAtHand. */
 export async function getAttr(ctx: UnionContext, node: NodeRow, upperFile?: string): Promise<Attr> {
   return attrAtHand(ctx, node, upperFile) ?? (await statAttr(ctx, node));
 }

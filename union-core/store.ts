@@ -92,27 +92,32 @@ export interface LowerLinkRow {
 const NODE_COLUMNS =
   'id, kind, upper, layer, complete, opaque, redirect, next_cookie, indexed, nlink, mode, uid, gid, rdev, atime, mtime, ctime, verifier';
 
-function toNodeRow(r: any): NodeRow {
-  const num = (v: bigint | null) => (v === null ? null : Number(v));
+/**
+ * A node row from its columns in NODE_COLUMNS order. Rows are read raw (arrays): better-sqlite3
+ * builds an object row key by key, which doubled the cost of every node read that misses the
+ * cache (each entry of a listing once the objects outnumber the cache).
+ */
+function toNodeRow(r: unknown[]): NodeRow {
+  const num = (v: unknown) => (v === null ? null : Number(v));
   return {
-    id: r.id,
-    kind: r.kind,
-    upper: r.upper === 1n,
-    layer: num(r.layer),
-    complete: r.complete === 1n,
-    opaque: r.opaque === 1n,
-    redirect: r.redirect,
-    nextCookie: r.next_cookie,
-    indexed: r.indexed === 1n,
-    nlink: num(r.nlink),
-    mode: num(r.mode),
-    uid: num(r.uid),
-    gid: num(r.gid),
-    rdev: num(r.rdev),
-    atime: r.atime,
-    mtime: r.mtime,
-    ctime: r.ctime,
-    verifier: r.verifier,
+    id: r[0] as bigint,
+    kind: r[1] as NodeType,
+    upper: r[2] === 1n,
+    layer: num(r[3]),
+    complete: r[4] === 1n,
+    opaque: r[5] === 1n,
+    redirect: r[6] as string | null,
+    nextCookie: r[7] as bigint,
+    indexed: r[8] === 1n,
+    nlink: num(r[9]),
+    mode: num(r[10]),
+    uid: num(r[11]),
+    gid: num(r[12]),
+    rdev: num(r[13]),
+    atime: r[14] as bigint | null,
+    mtime: r[15] as bigint | null,
+    ctime: r[16] as bigint | null,
+    verifier: r[17] as Buffer | null,
   };
 }
 
@@ -203,11 +208,11 @@ export class MetadataStore {
     this.stmt = {
       metaGet: this.db.prepare('SELECT value FROM meta WHERE key = ?'),
       metaSet: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      nodeGet: this.db.prepare(`SELECT ${NODE_COLUMNS} FROM node WHERE id = ?`),
+      nodeGet: this.db.prepare(`SELECT ${NODE_COLUMNS} FROM node WHERE id = ?`).raw(true),
       nodePut: this.db.prepare(`INSERT OR REPLACE INTO node (${NODE_COLUMNS}) VALUES (${NODE_COLUMNS.split(',').map(() => '?').join(',')})`),
       nodeDel: this.db.prepare('DELETE FROM node WHERE id = ?'),
       nodeSetCookie: this.db.prepare('UPDATE node SET next_cookie = ? WHERE id = ?'),
-      nodeAll: this.db.prepare(`SELECT ${NODE_COLUMNS} FROM node`),
+      nodeAll: this.db.prepare(`SELECT ${NODE_COLUMNS} FROM node`).raw(true),
       entryGet: this.db.prepare('SELECT dir, name, id, cookie FROM entry WHERE dir = ? AND name = ?'),
       entryPut: this.db.prepare('INSERT OR REPLACE INTO entry (dir, name, id, cookie) VALUES (?, ?, ?, ?)'),
       entryDel: this.db.prepare('DELETE FROM entry WHERE dir = ? AND name = ?'),
@@ -263,7 +268,7 @@ export class MetadataStore {
   getNode(id: bigint): NodeRow | undefined {
     const cached = this.nodeCache.get(id);
     if (cached) return cached;
-    const r = this.stmt.nodeGet.get(id);
+    const r = this.stmt.nodeGet.get(id) as unknown[] | undefined;
     if (!r) return undefined;
     const row = toNodeRow(r);
     this.cacheNode(row);
@@ -291,7 +296,7 @@ export class MetadataStore {
   }
 
   allNodes(): NodeRow[] {
-    return this.stmt.nodeAll.all().map(toNodeRow);
+    return (this.stmt.nodeAll.all() as unknown[][]).map(toNodeRow);
   }
 
   private cacheNode(row: NodeRow): void {
