@@ -86,7 +86,7 @@ export function rememberLowerStat(ctx: UnionContext, id: bigint, st: StatCore): 
 /** How long past its TTL a remembered lower stat is still taken again on the spot (restatLower). */
 const RESTAT_WITHIN_MS = 60_000;
 
-function cachedLowerStat(ctx: UnionContext, node: NodeRow): StatCore | undefined {
+function cachedLowerStat(ctx: UnionContext, node: NodeRow, backingFile?: string): StatCore | undefined {
   const cache = ctx.cache.lowerStat;
   const row = cache.find(node.id);
   if (row < 0) return undefined;
@@ -94,7 +94,7 @@ function cachedLowerStat(ctx: UnionContext, node: NodeRow): StatCore | undefined
   if (age < ctx.lowerStatTtlMs) return cache.statAt(row);
   const known = cache.statAt(row);
   cache.delete(node.id);
-  return age < ctx.lowerStatTtlMs + RESTAT_WITHIN_MS ? restatLower(ctx, node, known) : undefined;
+  return age < ctx.lowerStatTtlMs + RESTAT_WITHIN_MS ? restatLower(ctx, node, known, backingFile) : undefined;
 }
 
 /**
@@ -104,8 +104,8 @@ function cachedLowerStat(ctx: UnionContext, node: NodeRow): StatCore | undefined
  * listing of a big merged directory several times slower than ganesha's. Anything unusual — gone,
  * another inode — is left to the slow path, which reports it.
  */
-function restatLower(ctx: UnionContext, node: NodeRow, known: StatCore): StatCore | undefined {
-  const st = upperLstat(backingPath(ctx, node));
+function restatLower(ctx: UnionContext, node: NodeRow, known: StatCore, backingFile?: string): StatCore | undefined {
+  const st = upperLstat(backingFile ?? backingPath(ctx, node));
   if (st === null || st.ino !== known.ino) return undefined;
   rememberLowerStat(ctx, node.id, st);
   return st;
@@ -114,29 +114,29 @@ function restatLower(ctx: UnionContext, node: NodeRow, known: StatCore): StatCor
 /**
  * Stat the object's backing file and build its attributes. A lower object that vanished or was
  * replaced underneath a recorded id is reported (log) and answered EIO, never served as if
- * nothing happened. `upperFile`: as for attrAtHand.
+ * nothing happened. `backingFile`: as for attrAtHand.
  */
-export async function getAttr(ctx: UnionContext, node: NodeRow, upperFile?: string): Promise<Attr> {
-  return attrAtHand(ctx, node, upperFile) ?? (await statAttr(ctx, node));
+export async function getAttr(ctx: UnionContext, node: NodeRow, backingFile?: string): Promise<Attr> {
+  return attrAtHand(ctx, node, backingFile) ?? (await statAttr(ctx, node, backingFile));
 }
 
 /**
  * The attributes when they need no waiting: an upper (or indexed) object whose backing file is in
  * place (one synchronous lstat, see upper-fs.ts), or a lower object whose stat is remembered.
- * Listings use it to skip a promise per entry. `upperFile`: the object's upper path, when the
- * caller knows it (a directory's upper path and the entry's name).
+ * Listings use it to skip a promise per entry. `backingFile`: the object's backing file, when the
+ * caller knows it (namespace.ts backingFileAt).
  */
-export function attrAtHand(ctx: UnionContext, node: NodeRow, upperFile?: string): Attr | undefined {
+export function attrAtHand(ctx: UnionContext, node: NodeRow, backingFile?: string): Attr | undefined {
   if (node.upper || node.indexed) {
     const known = ctx.upperAttrs.get(node.id);
     if (known) return known;
-    const st = upperLstat(upperFile ?? backingPath(ctx, node));
+    const st = upperLstat(backingFile ?? backingPath(ctx, node));
     if (st === null) return undefined;
     const attr = attrOf(ctx, node, st);
     ctx.upperAttrs.remember(node.id, attr);
     return attr;
   }
-  const st = cachedLowerStat(ctx, node);
+  const st = cachedLowerStat(ctx, node, backingFile);
   return st === undefined ? undefined : attrOf(ctx, node, st);
 }
 
@@ -144,8 +144,8 @@ export function attrAtHand(ctx: UnionContext, node: NodeRow, upperFile?: string)
  * getAttr's slow path, once attrAtHand found nothing: a lower object not remembered (lstat in the
  * thread pool), or an upper object whose backing file was not in place.
  */
-async function statAttr(ctx: UnionContext, node: NodeRow): Promise<Attr> {
-  let path = backingPath(ctx, node);
+async function statAttr(ctx: UnionContext, node: NodeRow, backingFile?: string): Promise<Attr> {
+  let path = backingFile ?? backingPath(ctx, node);
   let st: StatCore | null = null;
   if (!node.upper && !node.indexed) {
     st = await lstatOrNull(path);

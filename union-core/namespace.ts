@@ -77,19 +77,34 @@ export function lowerRel(ctx: UnionContext, id: bigint): string {
   return rel;
 }
 
-/** The upper path of `node`, if it is on the upper. */
-export function upperPathIfAny(ctx: UnionContext, node: NodeRow): string | undefined {
-  return node.upper ? upperPath(ctx, node.id) : undefined;
+/** A directory's own places: its upper path (if it has one) and its lower directories by layer. */
+export interface DirPlaces {
+  upper: string | undefined;
+  lowers: Map<number, string>;
+}
+
+export async function dirPlaces(ctx: UnionContext, dir: NodeRow): Promise<DirPlaces> {
+  return {
+    upper: dir.upper ? upperPath(ctx, dir.id) : undefined,
+    lowers: new Map((await lowerDirs(ctx, dir.id)).map((d) => [d.layer, d.path])),
+  };
 }
 
 /**
- * The upper file of object `node` through its name `name` in directory `dirUpper` (that
- * directory's upper path, undefined if it has none), when that is where the object lives: every
- * name of an upper object is a link on the upper. Spares backingPath's walk up through the store
- * (a row read per object not in the path cache); undefined for lower and indexed objects.
+ * The backing file of object `node` through its name `name` in a directory at `places`, where
+ * that is where the object lives: every name of an upper object is a link on the upper, and a
+ * lower object is where its directory's lower directory of its layer has it. Spares backingPath's
+ * walk up through the store (a row read per object not in the path caches, which every entry of
+ * a listing misses once the objects outnumber them). Undefined where it may not hold: indexed
+ * objects (their data is in work/index) and redirected directories (their lower content is
+ * elsewhere).
  */
-export function upperFileAt(dirUpper: string | undefined, name: string, node: NodeRow): string | undefined {
-  return dirUpper !== undefined && node.upper && !node.indexed && name !== '..' ? `${dirUpper}/${name}` : undefined;
+export function backingFileAt(places: DirPlaces, name: string, node: NodeRow): string | undefined {
+  if (name === '..' || node.indexed) return undefined;
+  if (node.upper) return places.upper === undefined ? undefined : `${places.upper}/${name}`;
+  if (node.redirect !== null || node.layer === null) return undefined;
+  const lower = places.lowers.get(node.layer);
+  return lower === undefined ? undefined : `${lower}/${name}`;
 }
 
 /** The file whose data and attributes are the object's (index, upper, or lower copy). */

@@ -19,7 +19,7 @@ import { opendir } from 'node:fs/promises';
 import type { UnionContext } from './context.js';
 import type { Caller, DirEntry, ReaddirOptions, ReaddirResult } from './types.js';
 import { blankNode, type NodeRow } from './store.js';
-import { dirNode, nodeOf, lowerDirs, upperPath, upperPathIfAny, upperFileAt, statAll } from './namespace.js';
+import { dirNode, nodeOf, lowerDirs, upperPath, dirPlaces, backingFileAt, statAll } from './namespace.js';
 import { attrAtHand, getAttr, rememberLowerStat, requirePerm, LOWER_STAT_MAX } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
@@ -209,17 +209,16 @@ export async function readdirRule(
     entries.push({ name: r.name, fileid: r.id, cookie: r.cookie, type: node.kind });
   }
   if (withAttrs) {
-    // An upper entry's file is this directory's upper path plus its name: no walk up through
-    // the store for each entry's path (every one a miss once the objects outnumber the caches).
-    const dirUpper = upperPathIfAny(ctx, dir);
+    const places = await dirPlaces(ctx, dir);
     const waiting: Promise<void>[] = [];
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i];
       const node = nodes[i];
-      e.attr = attrAtHand(ctx, node, upperFileAt(dirUpper, e.name, node));
+      const file = backingFileAt(places, e.name, node);
+      e.attr = attrAtHand(ctx, node, file);
       if (e.attr) continue;
       waiting.push(
-        getAttr(ctx, node).then(
+        getAttr(ctx, node, file).then(
           (attr) => void (e.attr = attr),
           // A vanished lower entry is reported by getAttr; the listing still shows the name.
           () => undefined,

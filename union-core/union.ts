@@ -16,7 +16,7 @@ import { KeyedLock, DirSyncer, MetadataBarrier, NamespaceLock, type UnionContext
 import { recoverJournal, DirSweeps } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
 import { fromFsError, fail } from './errors.js';
-import { nodeOf, dirNode, backingPath, upperPathIfAny, upperFileAt, LOWER_AT_CACHE_MAX, PATH_CACHE_MAX } from './namespace.js';
+import { nodeOf, dirNode, backingPath, dirPlaces, backingFileAt, LOWER_AT_CACHE_MAX, PATH_CACHE_MAX } from './namespace.js';
 import { getAttr, permBits, wccOf, DEFAULT_LOWER_STAT_TTL_MS, LOWER_STAT_MAX } from './attrs.js';
 import { lookupNode, reachByLowerName } from './lookup.js';
 import { readdirRule } from './readdir.js';
@@ -131,7 +131,7 @@ export class Union implements UnionFs {
     return this.op(async () => {
       const { node, dirAttr } = await lookupNode(this.ctx, dir, name, caller);
       if (node.id === dir) return { fileid: node.id, attr: dirAttr, dirAttr };
-      return { fileid: node.id, attr: await getAttr(this.ctx, node, upperFileAt(upperPathIfAny(this.ctx, dirNode(this.ctx, dir)), name, node)), dirAttr };
+      return { fileid: node.id, attr: await getAttr(this.ctx, node, backingFileAt(await dirPlaces(this.ctx, dirNode(this.ctx, dir)), name, node)), dirAttr };
     }, 'query');
   }
 
