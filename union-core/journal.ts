@@ -99,7 +99,7 @@ export class DirSweeps {
     }
   }
 
-  /** Resolves once the sweep intent of `dir` is committed. */
+  /** Resolves once the sweep intent of `dir` is committed (durable, on an async union). */
   private async enter(ctx: UnionContext, dir: bigint): Promise<void> {
     let sweep = this.active.get(dir);
     if (sweep) {
@@ -109,7 +109,11 @@ export class DirSweeps {
       sweep.forget = undefined;
     } else {
       const seq = ctx.store.transaction(() => ctx.store.addIntent(encodeIntent({ renames: [], sweep: dir })));
-      sweep = { seq, count: 1, entered: 1, committed: ctx.store.settled(), keep: false, forget: undefined };
+      // An async union unlinks a removed name before the removal's rows are synced: a power cut
+      // could keep the unlink and lose the rows, and only a durable sweep mends that. So there the
+      // intent is synced first, once per burst of operations in the directory.
+      const committed = ctx.async ? ctx.store.durable() : ctx.store.settled();
+      sweep = { seq, count: 1, entered: 1, committed, keep: false, forget: undefined };
       this.active.set(dir, sweep);
     }
     try {

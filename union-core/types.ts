@@ -175,7 +175,7 @@ export interface UnionOptions {
   /**
    * Answer creations, removals and attribute changes once they are committed, without waiting
    * for stable storage (knfsd's `async` export option; default false). A power cut can then lose
-   * the last changes acknowledged, within about a second, but never the union's consistency: the
+   * the last few seconds of changes acknowledged (the upper file system's commit interval), but never the union's consistency: the
    * crash bookkeeping (journal.ts) still waits for the syncs, behind the answers. Renames,
    * copy-ups and file data keep their guarantees (WRITE stability and COMMIT as asked).
    */
