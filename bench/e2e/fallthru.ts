@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerConfig } from '../../server/config.js';
+import { checkedExport } from '../../server/config-values.js';
 import { NODE_FLAGS } from '../../server/node-flags.js';
 import { compiledDir } from './paths.js';
 import { oneLine, waitForLine } from './proc.js';
@@ -14,20 +15,12 @@ import { EXPORT_PATH, MOUNT_PORT, NFS_PORT, type ServerUnderTest, type StartPara
 
 export async function startFallthru(p: StartParams): Promise<ServerUnderTest> {
   const config: ServerConfig = {
+    // The serve defaults for everything not given, as the CLI and config file fill them in.
     exports: [
-      {
-        path: EXPORT_PATH,
-        lowers: p.layers.lowers,
-        upper: p.dirs.upper,
-        work: p.dirs.work,
-        readOnly: false,
-        squash: 'none',
-        anonUid: 65534,
-        anonGid: 65534,
-        allow: [],
-        secure: false,
-        async: p.async ?? false,
-      },
+      checkedExport(
+        { path: EXPORT_PATH, lowers: p.layers.lowers, upper: p.dirs.upper, work: p.dirs.work, squash: 'none', async: p.async ?? false },
+        String,
+      ),
     ],
     bind: '127.0.0.1',
     nfsPort: NFS_PORT,

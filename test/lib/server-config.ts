@@ -3,24 +3,14 @@
  * (tests run as root), served on loopback with ephemeral ports and no portmapper.
  */
 
-import { DEFAULTS, type ExportConfig, type ServerConfig } from '../../server/config.js';
+import type { ExportConfig, ServerConfig } from '../../server/config.js';
+import { checkedExport } from '../../server/config-values.js';
 
 /** A writable export of `layers` at `path`, root not squashed (the guest's tests run as root). */
 export function exportOf(path: string, layers: { lowers: string[]; upper: string; work: string }, overrides: Partial<ExportConfig> = {}): ExportConfig {
-  return {
-    path,
-    lowers: layers.lowers,
-    upper: layers.upper,
-    work: layers.work,
-    readOnly: false,
-    squash: 'none',
-    anonUid: DEFAULTS.anonUid,
-    anonGid: DEFAULTS.anonGid,
-    allow: [],
-    secure: false,
-    async: false,
-    ...overrides,
-  };
+  // The serve defaults for everything not given, as the CLI and config file fill them in.
+  const given = checkedExport({ path, lowers: layers.lowers, upper: layers.upper, work: layers.work, squash: 'none' }, String);
+  return { ...given, ...overrides };
 }
 
 /** Loopback only, ephemeral ports, no portmapper: what most guest tests want. */
