@@ -19,7 +19,8 @@ import { ganeshaUnavailableReason } from './e2e/ganesha.js';
 import { makeScratch, mergedLayers, removeTree, seedLayers, type LowerSet } from './e2e/layers.js';
 import { buildLoadgen, loadgenUnavailableReason } from './e2e/loadgen.js';
 import { Netns } from './e2e/netns.js';
-import { parseOptions, type E2eOptions } from './e2e/options.js';
+import { inodesNeeded, parseOptions, type E2eOptions } from './e2e/options.js';
+import { makeBenchFs, type BenchFs } from './e2e/bench-fs.js';
 import { rawDir } from './e2e/paths.js';
 import { growthPlan, mainPlan, mergedPlan, type PhaseSpec } from './e2e/phases.js';
 import { e2eSvg } from './e2e/plot.js';
@@ -62,9 +63,10 @@ function phasesToProfile(asked: string[], stats: PhaseStats[]): string[] {
   return (ranked.length ? ranked : stats).slice(0, 3).map((s) => s.spec.key);
 }
 
-async function measure(o: E2eOptions, loadgen: string, scratch: string, stamp: string) {
-  const ro: RoundOptions = { loadgen, scratch, inflight: o.inflight, nofile: o.nofile, async: o.async, log };
-  const seed = seedLayers();
+async function measure(o: E2eOptions, loadgen: string, fs: BenchFs, stamp: string) {
+  const ro: RoundOptions = { loadgen, scratch: fs.root, inflight: o.inflight, nofile: o.nofile, async: o.async, log };
+  const lowers = join(fs.root, 'lowers');
+  const seed = seedLayers(lowers);
   const plan = mainPlan({ files: o.files, writeBytes: o.writeBytes, bigdir: o.bigdir });
   const mainRounds = await alternate('main', o.servers, o.rounds, seed, plan, ro);
   const main = phaseStats(plan, mainRounds);
@@ -80,8 +82,8 @@ async function measure(o: E2eOptions, loadgen: string, scratch: string, stamp: s
   let merged: PhaseStats[] = [];
   let mergedRounds: RoundResult[] = [];
   if (o.merged > 0) {
-    log(`e2e: lower layers with a ${o.merged.toLocaleString('en-US')}-entry merged directory (built once, then cached)`);
-    const layers = mergedLayers(o.merged);
+    log(`e2e: building lower layers with a ${o.merged.toLocaleString('en-US')}-entry merged directory`);
+    const layers = mergedLayers(lowers, o.merged);
     const mp = mergedPlan(o.merged);
     mergedRounds = await alternate('merged', o.servers, o.growthRounds, layers, mp, ro);
     merged = phaseStats(mp, mergedRounds);
@@ -103,9 +105,10 @@ async function measure(o: E2eOptions, loadgen: string, scratch: string, stamp: s
   return { main, mainRounds, growth, growthRounds, merged, mergedRounds, profile };
 }
 
-function settings(o: E2eOptions): string {
+function settings(o: E2eOptions, fs: BenchFs): string {
   return (
     `Servers: ${o.servers.join(', ')}; ${o.rounds} round(s) each, alternating, fresh server and upper layer per round; ` +
+    `every layer on ${fs.description}; ` +
     `${o.inflight} calls in flight from one libnfs client (raw NFSv3 over TCP, in the server's own namespace; ` +
     `CREATE GUARDED; WRITE UNSTABLE in min(1 MiB, wtmax) chunks then one COMMIT; READDIRPLUS dircount 8 KiB, maxcount 64 KiB); ` +
     `open-file limit ${o.nofile.toLocaleString('en-US')} for both. ` +
@@ -144,6 +147,7 @@ export const e2eSuite: BenchSuite = {
     }
     const loadgen = await buildLoadgen();
     const scratch = await makeScratch();
+    const fs = await makeBenchFs(scratch, o.fs, inodesNeeded(o), log);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     // Interrupted: kill every child now (the kernel would on our death anyway) and leave.
     const interrupted = (signal: NodeJS.Signals) => {
@@ -155,10 +159,11 @@ export const e2eSuite: BenchSuite = {
     process.once('SIGTERM', interrupted);
     let m: Awaited<ReturnType<typeof measure>>;
     try {
-      m = await measure(o, loadgen, scratch, stamp);
+      m = await measure(o, loadgen, fs, stamp);
     } finally {
       process.off('SIGINT', interrupted);
       process.off('SIGTERM', interrupted);
+      await fs.release();
       await removeTree(scratch);
     }
 
@@ -166,7 +171,7 @@ export const e2eSuite: BenchSuite = {
     writeFileSync(join(rawDir(), `e2e-${stamp}.json`), JSON.stringify({ options: o, ...m, main: undefined, merged: undefined }, null, 1));
     const wrong = [...problems(m.main), ...m.growth.flatMap((g) => problems(g.stats)), ...problems(m.merged)];
     const sections = [
-      settings(o),
+      settings(o, fs),
       ...notes,
       '### Phases',
       phaseTable(m.main),

@@ -1,7 +1,8 @@
 /**
- * The layers both servers export, identical for both: read-only lower trees (built once, kept in
- * the cache, shared by every round) and per-round upper/work directories (fresh each round, so a
- * round never starts with the previous one's files or metadata).
+ * The layers both servers export, identical for both: read-only lower trees (built once per run
+ * on the run's file system, bench-fs.ts, shared by every round) and per-round upper/work
+ * directories (fresh each round, so a round never starts with the previous one's files or
+ * metadata).
  *
  * - seed: one lower holding seed/ with a few small files, so every export is a real union.
  * - merged-E: two lowers whose merged/ directories overlap (lower 1 holds m[0, 0.6E), lower 2
@@ -12,8 +13,8 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheDir } from './paths.js';
 import { runCommand } from './proc.js';
+import { unmountBelow } from './bench-fs.js';
 
 export interface LowerSet {
   /** Lower directories, highest first. */
@@ -22,12 +23,15 @@ export interface LowerSet {
   rootNames: string[];
 }
 
-/** Build a tree once: `fill` writes into a temporary directory that is then renamed into place. */
-function cached(name: string, fill: (dir: string) => void): string {
-  const dir = join(cacheDir(), 'layers', name);
+/**
+ * Build a tree once under `base`: `fill` writes into a temporary directory that is then renamed
+ * into place.
+ */
+function built(base: string, name: string, fill: (dir: string) => void): string {
+  const dir = join(base, name);
   if (existsSync(join(dir, '.complete'))) return dir;
-  mkdirSync(join(cacheDir(), 'layers'), { recursive: true });
-  const tmp = mkdtempSync(join(cacheDir(), 'layers', `.${name}-`));
+  mkdirSync(base, { recursive: true });
+  const tmp = mkdtempSync(join(base, `.${name}-`));
   fill(tmp);
   writeFileSync(join(tmp, '.complete'), '');
   if (existsSync(dir)) renameSync(dir, `${dir}.stale-${process.pid}`); // an interrupted older build
@@ -35,8 +39,9 @@ function cached(name: string, fill: (dir: string) => void): string {
   return dir;
 }
 
-export function seedLayers(): LowerSet {
-  const dir = cached('seed', (d) => {
+/** Lower trees of a run: under `base`, on the file system the uppers are on. */
+export function seedLayers(base: string): LowerSet {
+  const dir = built(base, 'seed', (d) => {
     mkdirSync(join(d, 'lower', 'seed'), { recursive: true });
     for (let i = 0; i < 100; i++) writeFileSync(join(d, 'lower', 'seed', `s${String(i).padStart(3, '0')}`), `seed ${i}\n`);
   });
@@ -45,8 +50,8 @@ export function seedLayers(): LowerSet {
 
 const mName = (i: number) => `m${String(i).padStart(7, '0')}`;
 
-export function mergedLayers(entries: number): LowerSet {
-  const dir = cached(`merged-${entries}`, (d) => {
+export function mergedLayers(base: string, entries: number): LowerSet {
+  const dir = built(base, `merged-${entries}`, (d) => {
     const split = [Math.floor(entries * 0.6), Math.floor(entries * 0.4)];
     const ranges: Array<[string, number, number]> = [
       ['l1', 0, split[0]],
@@ -82,13 +87,16 @@ export function roundDirs(scratch: string, label: string): RoundDirs {
 const SCRATCH_PREFIX = 'fallthru-e2e-';
 
 /**
- * The run's scratch directory for upper/work/mount points, named after our PID. Scratch left by
- * runs that were killed (whose PID is gone) is removed first: a SIGKILLed run cannot clean up.
+ * The run's scratch directory (its file system's image and mount point, or its layers), named
+ * after our PID. Scratch left by runs that were killed (whose PID is gone) is unmounted and
+ * removed first: a SIGKILLed run cannot clean up.
  */
 export async function makeScratch(): Promise<string> {
   for (const name of readdirSync(tmpdir())) {
     const m = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name);
-    if (m && !alive(Number(m[1]))) await removeTree(join(tmpdir(), name)).catch(() => undefined);
+    if (!m || alive(Number(m[1]))) continue;
+    await unmountBelow(join(tmpdir(), name));
+    await removeTree(join(tmpdir(), name)).catch(() => undefined);
   }
   return mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
 }

@@ -26,6 +26,8 @@ export interface E2eOptions {
   async: boolean;
   /** Profile fallthru: undefined = no; [] = the phases where it loses most; else these keys. */
   profile?: string[];
+  /** Where the layers live: a fresh ext4 made for the run, or the machine's own (bench-fs.ts). */
+  fs: 'ext4' | 'shared';
 }
 
 const FULL: E2eOptions = {
@@ -40,6 +42,7 @@ const FULL: E2eOptions = {
   servers: ['fallthru', 'ganesha'],
   nofile: 1_048_576,
   async: false,
+  fs: 'ext4',
 };
 
 const QUICK: E2eOptions = { ...FULL, files: 500, rounds: 1, writeBytes: 8 * 2 ** 20, bigdir: 500, growth: [200, 1000], merged: 2000 };
@@ -56,12 +59,23 @@ export const USAGE = `e2e options (npm run bench -- e2e [--quick] [options]):
   --servers=LIST     fallthru,ganesha (default both)
   --nofile=N         open-file limit of both servers (default 1048576)
   --async            fallthru serves an async export (default sync: changes durable before answers)
-  --profile[=KEYS]   profile fallthru in an extra round: the 3 phases where it loses most, or KEYS`;
+  --profile[=KEYS]   profile fallthru in an extra round: the 3 phases where it loses most, or KEYS
+  --fs=ext4|shared   layers on a fresh ext4 made for the run (default), or in the machine's
+                     temporary directory`;
 
 function int(name: string, v: string): number {
   const n = Number(v.replace(/_/g, ''));
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: not a whole number: ${v}`);
   return n;
+}
+
+/**
+ * Inodes the run's file system needs: the largest tree one round holds (rounds remove theirs), the
+ * merged lowers (1.2 entries per merged name), and as much again to spare.
+ */
+export function inodesNeeded(o: E2eOptions): number {
+  const round = Math.max(o.files + o.files / 1000 + o.bigdir, ...o.growth.map((g) => g + g / 1000));
+  return Math.max(1_000_000, Math.ceil(2 * (round + 1.2 * o.merged) + 100_000));
 }
 
 export function parseOptions(args: string[], quick: boolean): E2eOptions {
@@ -82,6 +96,10 @@ export function parseOptions(args: string[], quick: boolean): E2eOptions {
       case 'nofile': o.nofile = int(name, value); break;
       case 'async': o.async = true; break;
       case 'profile': o.profile = value ? value.split(',') : []; break;
+      case 'fs':
+        if (value !== 'ext4' && value !== 'shared') throw new Error(`--fs: must be ext4 or shared, not ${value || 'empty'}`);
+        o.fs = value;
+        break;
       case 'servers': {
         const list = value.split(',');
         const bad = list.filter((s) => s !== 'fallthru' && s !== 'ganesha');

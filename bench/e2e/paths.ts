@@ -1,6 +1,6 @@
 /**
  * Where things are, whichever output directory this file was compiled to (<out>/bench/e2e):
- * sources and results in the source tree, built helpers and layer trees in the git-ignored cache.
+ * sources and results in the source tree, the built load generator in the git-ignored cache.
  */
 
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ export const repoRoot = (): string => resolve(here, '..', '..', '..');
 export const sourceDir = (): string => join(repoRoot(), 'bench', 'e2e');
 /** The compiled bench/e2e (fallthru-entry.js). */
 export const compiledDir = (): string => here;
-/** Built load generator and cached lower layers (kept between runs). */
+/** The built load generator (kept between runs). */
 export const cacheDir = (): string => join(repoRoot(), '.cache', 'bench');
 export const resultsDir = (): string => process.env.FALLTHRU_BENCH_RESULTS ?? join(repoRoot(), 'bench', 'results');
 /** Raw per-round data and CPU profiles (git-ignored). */
