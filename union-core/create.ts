@@ -88,6 +88,10 @@ export async function createObject(
     // interrupts: the directory's sweep (journal.ts DirSweeps) covers that.
     return ctx.sweeps.within(ctx, dirId, async (committed) => {
       const built = await buildInPlace(ctx, obj, dest, ctx.privileged ? { uid, gid, mode } : { mode });
+      // The directory changed here, not at the commit: forgotten now, its attributes read after
+      // the commit are right for every creation built before it, and the creations answered by
+      // one commit share one lstat of their directory.
+      ctx.upperAttrs.forget(dirId);
       let created: NodeRow | undefined;
       let attr!: Attr;
       await commitAndApply(ctx, () => {
@@ -117,7 +121,7 @@ export async function createObject(
         refused: () => {
           // The rows were not committed: the id may be handed out again.
           if (created) ctx.upperAttrs.forget(created.id);
-          return discard(dest);
+          return discard(dest).finally(() => ctx.upperAttrs.forget(dirId));
         },
       });
       return { node: created!, attr };

@@ -220,8 +220,8 @@ export class Union implements UnionFs {
   private creating(dir: bigint, reach: 'change' | { changes: bigint[] }, make: (ctx: UnionContext) => Promise<Made>) {
     return this.op(async () => {
       const before = wccOf(await getAttr(this.ctx, dirNode(this.ctx, dir)));
+      // createObject forgot the directory's attributes when it changed the directory.
       const made = await make(this.ctx);
-      this.ctx.upperAttrs.forget(dir);
       return { fileid: made.node.id, attr: made.attr, dirWcc: { before, after: await getAttr(this.ctx, dirNode(this.ctx, dir)) } };
     }, reach);
   }
