@@ -33,6 +33,11 @@ const B_SIZE = 0, B_USED = 1, B_FILEID = 2, BIG_WIDTH = 3;
 export class UpperAttrCache {
   private readonly attrs = new PackedCache(MAX_ENTRIES, NUM_WIDTH, BIG_WIDTH);
   private wideChangesRunning = 0;
+  /**
+   * Counts forgets and clears. A reader whose lstat ran off the event loop (stat-thread.ts)
+   * remembers what it saw only if this did not move meanwhile: a change may have come between.
+   */
+  changes = 0;
 
   get(id: bigint): Attr | undefined {
     const row = this.attrs.find(id);
@@ -87,16 +92,19 @@ export class UpperAttrCache {
 
   /** Object `id` just changed (its file or its row). */
   forget(id: bigint): void {
+    this.changes++;
     this.attrs.delete(id);
   }
 
   async duringChange<T>(fn: () => Promise<T>): Promise<T> {
     this.wideChangesRunning++;
+    this.changes++;
     this.attrs.clear();
     try {
       return await fn();
     } finally {
       this.wideChangesRunning--;
+      this.changes++;
       this.attrs.clear();
     }
   }
@@ -105,7 +113,7 @@ export class UpperAttrCache {
     try {
       return await fn();
     } finally {
-      for (const id of ids) this.attrs.delete(id);
+      for (const id of ids) this.forget(id);
     }
   }
 }

@@ -13,6 +13,7 @@ import { fail } from './errors.js';
 import { lowerFileid } from './identity.js';
 import { linkCount } from './lower-links.js';
 import { OBJECT_CACHE_MAX } from './bounded-map.js';
+import { lstatMany } from './stat-thread.js';
 
 const NS = 1_000_000_000n;
 
@@ -138,6 +139,40 @@ export function attrAtHand(ctx: UnionContext, node: NodeRow, backingFile?: strin
   }
   const st = cachedLowerStat(ctx, node, backingFile);
   return st === undefined ? undefined : attrOf(ctx, node, st);
+}
+
+/** The attributes if remembered (no system call at all), else undefined. */
+export function rememberedAttr(ctx: UnionContext, node: NodeRow): Attr | undefined {
+  if (node.upper || node.indexed) return ctx.upperAttrs.get(node.id);
+  const cache = ctx.cache.lowerStat;
+  const row = cache.find(node.id);
+  if (row < 0 || performance.now() - cache.takenAt(row) >= ctx.lowerStatTtlMs) return undefined;
+  return attrOf(ctx, node, cache.statAt(row));
+}
+
+/**
+ * Attributes of many objects at their backing files (a listing's entries not remembered), the
+ * lstats taken together off the event loop (stat-thread.ts). Undefined where that gave nothing
+ * usable — nothing there (yet), a lower object replaced, a node that changed while it looked —
+ * for the caller to take getAttr's path, which reports what is wrong.
+ */
+export async function statAttrs(ctx: UnionContext, nodes: readonly NodeRow[], files: readonly string[]): Promise<(Attr | undefined)[]> {
+  const changes = ctx.upperAttrs.changes;
+  // The thread failing (out of memory, killed) costs this page its shortcut, nothing more.
+  const stats = await lstatMany(files).catch((e: unknown) => {
+    ctx.log('warn', 'stat thread failed; stat one by one', { error: String(e) });
+    return new Array<undefined>(files.length);
+  });
+  return stats.map((st, i) => {
+    const node = nodes[i];
+    if (st === undefined || ctx.store.getNode(node.id) !== node) return undefined;
+    const upper = node.upper || node.indexed;
+    if (!upper && node.layer !== null && node.id >= 1n << 48n && lowerFileid(node.layer, st.ino) !== node.id) return undefined;
+    const attr = attrOf(ctx, node, st);
+    if (!upper) rememberLowerStat(ctx, node.id, st);
+    else if (ctx.upperAttrs.changes === changes) ctx.upperAttrs.remember(node.id, attr);
+    return attr;
+  });
 }
 
 /**

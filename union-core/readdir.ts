@@ -20,7 +20,7 @@ import type { UnionContext } from './context.js';
 import type { Caller, DirEntry, ReaddirOptions, ReaddirResult } from './types.js';
 import { blankNode, type NodeRow } from './store.js';
 import { dirNode, nodeOf, lowerDirs, upperPath, dirPlaces, backingFileAt, statAll } from './namespace.js';
-import { attrAtHand, getAttr, rememberLowerStat, requirePerm, LOWER_STAT_MAX } from './attrs.js';
+import { attrAtHand, getAttr, rememberedAttr, rememberLowerStat, requirePerm, statAttrs, LOWER_STAT_MAX } from './attrs.js';
 import { isWhiteoutDevice, kindOf } from './identity.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './names.js';
 import { lowerNode } from './lookup.js';
@@ -37,6 +37,12 @@ const KEEP_STATS = LOWER_STAT_MAX / 2;
  * hundreds of MiB), and each chunk is one store transaction.
  */
 const CHUNK = 1024;
+
+/**
+ * Entries of one listing page without remembered attributes from which on their lstats go to the
+ * stat thread together (a round trip there costs about as much as a few lstats here).
+ */
+const STAT_BATCH_MIN = 32;
 
 /** Progress of a big completion is logged every this many entries. */
 const PROGRESS_EVERY = 100_000;
@@ -208,24 +214,46 @@ export async function readdirRule(
     nodes.push(node);
     entries.push({ name: r.name, fileid: r.id, cookie: r.cookie, type: node.kind });
   }
-  if (withAttrs) {
-    const places = await dirPlaces(ctx, dir);
-    const waiting: Promise<void>[] = [];
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      const node = nodes[i];
-      const file = backingFileAt(places, e.name, node);
-      e.attr = attrAtHand(ctx, node, file);
-      if (e.attr) continue;
-      waiting.push(
-        getAttr(ctx, node, file).then(
-          (attr) => void (e.attr = attr),
-          // A vanished lower entry is reported by getAttr; the listing still shows the name.
-          () => undefined,
-        ),
-      );
-    }
-    await Promise.all(waiting);
-  }
+  if (withAttrs) await attachAttrs(ctx, dir, entries, nodes);
   return { entries, eof, dirAttr: await getAttr(ctx, dirNode(ctx, dirId)) };
+}
+
+/**
+ * The attributes of a page's entries: remembered ones as they are; the others' lstats together on
+ * the stat thread when there are many (a tree beyond the caches), else one by one as getAttr
+ * takes them. An entry whose attributes cannot be had (a lower entry vanished: getAttr reports
+ * it) is listed without them.
+ */
+async function attachAttrs(ctx: UnionContext, dir: NodeRow, entries: DirEntry[], nodes: NodeRow[]): Promise<void> {
+  const missed: number[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    entries[i].attr = rememberedAttr(ctx, nodes[i]);
+    if (!entries[i].attr) missed.push(i);
+  }
+  if (missed.length === 0) return;
+  const places = await dirPlaces(ctx, dir);
+  const files = missed.map((i) => backingFileAt(places, entries[i].name, nodes[i]));
+  const batch = missed.filter((_, k) => files[k] !== undefined);
+  if (batch.length >= STAT_BATCH_MIN) {
+    const attrs = await statAttrs(
+      ctx,
+      batch.map((i) => nodes[i]),
+      files.filter((f): f is string => f !== undefined),
+    );
+    batch.forEach((i, k) => (entries[i].attr = attrs[k]));
+  }
+  const waiting: Promise<void>[] = [];
+  missed.forEach((i, k) => {
+    const e = entries[i];
+    if (e.attr) return;
+    e.attr = attrAtHand(ctx, nodes[i], files[k]);
+    if (e.attr) return;
+    waiting.push(
+      getAttr(ctx, nodes[i], files[k]).then(
+        (attr) => void (e.attr = attr),
+        () => undefined,
+      ),
+    );
+  });
+  await Promise.all(waiting);
 }

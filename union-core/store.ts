@@ -142,8 +142,11 @@ export function blankNode(id: bigint, kind: NodeType): NodeRow {
 /** Bound on cached node rows (rows are cheap to reload). */
 const NODE_CACHE_MAX = OBJECT_CACHE_MAX;
 
-/** Entries of recently listed directories kept in memory, all together (listing-cache.ts). */
-const LISTING_CACHE_MAX = OBJECT_CACHE_MAX;
+/**
+ * Entries of recently listed directories kept in memory, all together (listing-cache.ts): ~120
+ * bytes each, ~8 MiB in all.
+ */
+const LISTING_CACHE_MAX = 65_536;
 
 /** Fileids reserved per write of the persistent counter. */
 const ID_BLOCK = 1024;
