@@ -15,6 +15,7 @@ import { MetadataStore, SCHEMA_VERSION, ROOT_ID, blankNode, type NodeRow } from 
 import { KeyedLock, DirSyncer, MetadataBarrier, NamespaceLock, type UnionContext, type LogFn } from './context.js';
 import { recoverJournal, DirSweeps } from './journal.js';
 import { ensureLowerLinkIndex } from './lower-links.js';
+import { journalLessExt4 } from './journal-check.js';
 import { fromFsError, fail } from './errors.js';
 import { nodeOf, dirNode, backingPath, dirPlaces, backingFileAt, LOWER_AT_CACHE_MAX, PATH_CACHE_MAX } from './namespace.js';
 import { getAttr, permBits, wccOf, DEFAULT_LOWER_STAT_TTL_MS, LOWER_STAT_MAX } from './attrs.js';
@@ -122,6 +123,10 @@ export class Union implements UnionFs {
       upperAttrs: new UpperAttrCache(),
       openFiles: new OpenFiles(),
     };
+    const device = ctx.async ? undefined : journalLessExt4(layers.upper);
+    if (device) {
+      ctx.log('warn', 'the upper is on an ext4 without a journal: a change answered just before a power failure may be lost (see the README on durability)', { upper: layers.upper, device });
+    }
     await recoverJournal(ctx);
     await ensureLowerLinkIndex(ctx);
     return new Union(ctx);
