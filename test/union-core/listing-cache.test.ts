@@ -61,6 +61,10 @@ t.test('a snapshot starts at the beginning, grows with the pages that continue i
 
   c.offer(DIR, 0n, 20, all, false);
   t.equal(c.page(DIR, 0n, 20), undefined, 'a directory still being completed is never complete');
+
+  const high = [{ name: 'lower-of-a-high-layer', id: 2n ** 64n - 1n, cookie: 3n }];
+  c.offer(7n, 0n, 5, high, true);
+  t.same(c.page(7n, 0n, 5), high, 'ids above 2^63 come back whole');
 });
 
 t.test('the cache stays within its bound, least recently used first', async (t) => {
@@ -71,6 +75,18 @@ t.test('the cache stays within its bound, least recently used first', async (t) 
   t.ok(c.page(1n, 0n, 1), 'the recently used one stays');
   t.ok(c.page(4n, 0n, 1), 'the new one stays');
   t.equal(c.page(2n, 0n, 1), undefined, 'the least recently used went');
+});
+
+t.test('a directory too big to keep is not kept, and costs the bound nothing', async (t) => {
+  const c = new ListingCache(100_000);
+  const page = 10_000;
+  const all = rowsOf(70_000);
+  for (let from = 0; from < all.length; from += page) c.offer(DIR, from === 0 ? 0n : all[from - 1].cookie, page, all.slice(from, from + page), true);
+  t.equal(c.page(DIR, 0n, 1), undefined, 'past 65,536 entries: dropped');
+  c.offer(1n, 0n, 100_000, rowsOf(90_000), true);
+  t.equal(c.page(1n, 0n, 90_000)?.length, undefined, 'one too big in a single page: not kept either');
+  c.offer(2n, 0n, 60_000, rowsOf(50_000), true);
+  t.equal(c.page(2n, 0n, 60_000)?.length, 50_000, 'what the big ones held was given back: a 50,000-entry one fits');
 });
 
 t.test('through the store: writes of a listed directory and undone transactions drop what was kept', async (t) => {
