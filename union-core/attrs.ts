@@ -87,12 +87,15 @@ export function rememberLowerStat(ctx: UnionContext, id: bigint, st: StatCore): 
 /** How long past its TTL a remembered lower stat is still taken again on the spot (restatLower). */
 const RESTAT_WITHIN_MS = 60_000;
 
-function cachedLowerStat(ctx: UnionContext, node: NodeRow, backingFile?: string): StatCore | undefined {
+/**
+ * A remembered lower stat past its TTL (rememberedAttr found none fresh): forgotten, and taken
+ * again on the spot if it is not much older (restatLower).
+ */
+function restatExpired(ctx: UnionContext, node: NodeRow, backingFile?: string): StatCore | undefined {
   const cache = ctx.cache.lowerStat;
   const row = cache.find(node.id);
   if (row < 0) return undefined;
   const age = performance.now() - cache.takenAt(row);
-  if (age < ctx.lowerStatTtlMs) return cache.statAt(row);
   const known = cache.statAt(row);
   cache.delete(node.id);
   return age < ctx.lowerStatTtlMs + RESTAT_WITHIN_MS ? restatLower(ctx, node, known, backingFile) : undefined;
@@ -128,16 +131,16 @@ export async function getAttr(ctx: UnionContext, node: NodeRow, backingFile?: st
  * caller knows it (namespace.ts backingFileAt).
  */
 export function attrAtHand(ctx: UnionContext, node: NodeRow, backingFile?: string): Attr | undefined {
+  const known = rememberedAttr(ctx, node);
+  if (known) return known;
   if (node.upper || node.indexed) {
-    const known = ctx.upperAttrs.get(node.id);
-    if (known) return known;
     const st = upperLstat(backingFile ?? backingPath(ctx, node));
     if (st === null) return undefined;
     const attr = attrOf(ctx, node, st);
     ctx.upperAttrs.remember(node.id, attr);
     return attr;
   }
-  const st = cachedLowerStat(ctx, node, backingFile);
+  const st = restatExpired(ctx, node, backingFile);
   return st === undefined ? undefined : attrOf(ctx, node, st);
 }
 

@@ -78,12 +78,15 @@ export class IdMap<V> {
     page.slots[this.slot] = value;
   }
 
-  delete(id: bigint): void {
+  /** Remove `id`; returns the value it had. */
+  delete(id: bigint): V | undefined {
     const page = this.pageOf(id, false);
-    if (page === undefined || page.slots[this.slot] === undefined) return;
+    const value = page?.slots[this.slot];
+    if (page === undefined || value === undefined) return undefined;
     page.slots[this.slot] = undefined;
     this.count--;
     if (--page.used === 0 && ++this.emptyPages > Math.max(64, this.pages.size / 2)) this.sweep();
+    return value;
   }
 
   clear(): void {

@@ -58,10 +58,8 @@ export class PackedCache {
 
   /** Forget `id`; its row is free for another. */
   delete(id: bigint): void {
-    const row = this.rows.get(id);
-    if (row === undefined) return;
-    this.rows.delete(id);
-    this.freeRows.push(row);
+    const row = this.rows.delete(id);
+    if (row !== undefined) this.freeRows.push(row);
   }
 
   clear(): void {

@@ -233,13 +233,17 @@ async function attachAttrs(ctx: UnionContext, dir: NodeRow, entries: DirEntry[],
   if (missed.length === 0) return;
   const places = await dirPlaces(ctx, dir);
   const files = missed.map((i) => backingFileAt(places, entries[i].name, nodes[i]));
-  const batch = missed.filter((_, k) => files[k] !== undefined);
+  // Those whose backing file is known go together (the rest take getAttr's path below).
+  const batch: number[] = [];
+  const batchFiles: string[] = [];
+  missed.forEach((i, k) => {
+    const file = files[k];
+    if (file === undefined) return;
+    batch.push(i);
+    batchFiles.push(file);
+  });
   if (batch.length >= STAT_BATCH_MIN) {
-    const attrs = await statAttrs(
-      ctx,
-      batch.map((i) => nodes[i]),
-      files.filter((f): f is string => f !== undefined),
-    );
+    const attrs = await statAttrs(ctx, batch.map((i) => nodes[i]), batchFiles);
     batch.forEach((i, k) => (entries[i].attr = attrs[k]));
   }
   const waiting: Promise<void>[] = [];

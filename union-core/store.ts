@@ -143,8 +143,8 @@ export function blankNode(id: bigint, kind: NodeType): NodeRow {
 const NODE_CACHE_MAX = OBJECT_CACHE_MAX;
 
 /**
- * Entries of recently listed directories kept in memory, all together (listing-cache.ts): ~120
- * bytes each, ~8 MiB in all.
+ * Entries of recently listed directories kept in memory, all together (listing-cache.ts): a name
+ * and 16 bytes each, a few MiB in all.
  */
 const LISTING_CACHE_MAX = 65_536;
 

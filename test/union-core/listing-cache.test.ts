@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ListingCache } from '../../union-core/listing-cache.js';
 import { MetadataStore, blankNode, type ListedEntry } from '../../union-core/store.js';
 import { Union } from '../../union-core/index.js';
-import { ROOT, listEntries, scratchLayers, walk } from './lib/union-fixture.js';
+import { ROOT, listEntries, scratchLayers } from './lib/union-fixture.js';
 
 const DIR = 5n;
 
