@@ -8,7 +8,7 @@ import type { Credentials } from '../protocol/rpc/index.js';
 import { OBJECT_CACHE_MAX, PackedCache, Union, type Caller, type UnionFs } from '../union-core/index.js';
 import { clientAllowed } from './client-rules.js';
 import type { ExportConfig } from './config.js';
-import { HandleCodec, peekHandle } from './file-handle.js';
+import { HandleCodec, peekHandle, type HandleKey } from './file-handle.js';
 import { loadHandleKey } from './handle-key.js';
 import { callerFor } from './identity-mapping.js';
 
@@ -21,6 +21,7 @@ const HANDLE_MEMO_MAX = OBJECT_CACHE_MAX;
 
 export class ServedExport {
   readonly handles: HandleCodec;
+  readonly exportId: number;
   /** fsid in every fattr3 of this export: the export id, so two exports never look alike. */
   readonly fsid: bigint;
   readonly rootHandle: Buffer;
@@ -31,22 +32,22 @@ export class ServedExport {
   constructor(
     readonly config: ExportConfig,
     readonly union: UnionFs,
-    readonly exportId: number,
-    key: Buffer,
+    handleKey: HandleKey,
     /** The union's epoch: handles from an earlier incarnation of the work directory are stale. */
     readonly generation: number,
   ) {
-    this.handles = new HandleCodec(exportId, key);
-    this.fsid = BigInt(exportId);
+    this.exportId = handleKey.exportId;
+    this.handles = new HandleCodec(handleKey);
+    this.fsid = BigInt(this.exportId);
     this.rootHandle = this.handles.encode(union.rootId, generation);
   }
 
   static async open(config: ExportConfig, log: ServedExportLog): Promise<ServedExport> {
-    const { exportId, key } = await loadHandleKey(config.work);
+    const handleKey = await loadHandleKey(config.work);
     const union = await Union.open({ lowers: config.lowers, upper: config.upper, work: config.work, async: config.async, log });
     try {
       const root = await union.getattr(union.rootId);
-      return new ServedExport(config, union, exportId, key, root.generation);
+      return new ServedExport(config, union, handleKey, root.generation);
     } catch (e) {
       await union.close();
       throw e;
@@ -55,12 +56,35 @@ export class ServedExport {
 
   /** The handle of an object of this export (a fresh Buffer; its MAC memoized). */
   handleOf(fileid: bigint): Buffer {
+    return this.remembered(fileid) ?? this.handlesOf([fileid])[0];
+  }
+
+  /**
+   * The handles of `fileids` (a listing page's): remembered ones rebuilt, the others' MACs
+   * computed together (HandleCodec.encodeMany) and memoized.
+   */
+  handlesOf(fileids: readonly bigint[]): Buffer[] {
+    const handles: Buffer[] = [];
+    const missing: number[] = [];
+    fileids.forEach((fileid, i) => {
+      const fh = this.remembered(fileid);
+      if (fh) handles[i] = fh;
+      else missing.push(i);
+    });
+    if (missing.length === 0) return handles;
+    const made = this.handles.encodeMany(missing.map((i) => fileids[i]), this.generation);
+    missing.forEach((i, k) => {
+      handles[i] = made[k];
+      this.memoizeMac(fileids[i], made[k]);
+    });
+    return handles;
+  }
+
+  /** The handle of `fileid` rebuilt from its memoized MAC, if it is memoized. */
+  private remembered(fileid: bigint): Buffer | undefined {
     const memo = this.macMemo;
     const row = memo.find(fileid);
-    if (row >= 0) return this.handles.withMac(fileid, this.generation, memo.nums[row * 2], memo.nums[row * 2 + 1]);
-    const fh = this.handles.encode(fileid, this.generation);
-    this.memoizeMac(fileid, fh);
-    return fh;
+    return row < 0 ? undefined : this.handles.withMac(fileid, this.generation, memo.nums[row * 2], memo.nums[row * 2 + 1]);
   }
 
   /**

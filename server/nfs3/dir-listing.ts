@@ -70,13 +70,13 @@ export function entryLimit(bytes: number, minEntryBytes: number): number {
 export function fillReply<E>(
   listing: Listing,
   dirAttributes: Fattr3,
-  toEntry: (e: OfferedEntry) => E,
+  toEntry: (e: OfferedEntry, i: number) => E,
   fits: (e: E) => boolean,
   tooSmall: () => boolean,
 ) {
   const entries: E[] = [];
-  for (const offered of listing.entries) {
-    const entry = toEntry(offered);
+  for (let i = 0; i < listing.entries.length; i++) {
+    const entry = toEntry(listing.entries[i], i);
     if (!fits(entry)) break;
     entries.push(entry);
   }

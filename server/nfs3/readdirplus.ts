@@ -25,15 +25,17 @@ export async function readdirplus(args: Readdirplus3Args, ctx: CallContext, nfs:
     const dirAttributes = nfs.fattr(dir, listing.dirAttr);
     const budget = DirlistBudget.forReaddirplus(args.maxcount, args.dircount, dirAttributes);
     const target = dir;
+    // Every handle of the page in one go: their MACs are computed together (handlesOf).
+    const handles = dir.exp.handlesOf(listing.entries.map((e) => e.fileid));
     return fillReply(
       listing,
       dirAttributes,
-      (e): Entryplus3 => ({
+      (e, i): Entryplus3 => ({
         fileid: e.fileid,
         name: e.name,
         cookie: e.cookie,
         nameAttributes: e.attr && nfs.fattr(target, e.attr),
-        nameHandle: e.attr && target.exp.handleOf(e.fileid),
+        nameHandle: e.attr && handles[i],
       }),
       (e) => budget.addEntryplus3(e),
       () => budget.tooSmall,

@@ -7,7 +7,7 @@
  */
 
 import t from 'tap';
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Mountstat3 } from '../../protocol/mount3/constants.js';
@@ -15,6 +15,7 @@ import { Access3, Createmode3, Ftype3, Nfs3Proc, Nfsstat3, StableHow } from '../
 import { AuthFlavor } from '../../protocol/rpc/index.js';
 import { DEFAULTS, type ClientRule } from '../../server/config.js';
 import { HandleCodec } from '../../server/file-handle.js';
+import { loadHandleKey } from '../../server/handle-key.js';
 import { lookupPath, listNames, mutatingCalls } from './lib/nfs-calls.js';
 import { authSys, NfsTestClient } from './lib/nfs-client.js';
 import { startFixture, type Fixture } from './lib/server-fixture.js';
@@ -64,8 +65,8 @@ t.test('forged, altered and mis-sized handles: BADHANDLE; another epoch: STALE; 
     x[at] ^= 0x01;
     return x;
   };
-  const { exportId, key } = JSON.parse(await readFile(join(fx.work, 'server/handle-key'), 'utf8')) as { exportId: number; key: string };
-  const codec = new HandleCodec(exportId, Buffer.from(key, 'hex'));
+  const handleKey = await loadHandleKey(fx.work);
+  const codec = new HandleCodec(handleKey);
   const fileid = victim.readBigUInt64BE(8);
   const generation = victim.readUInt32BE(16);
   t.same(codec.encode(fileid, generation), victim, 'the test recomputes the server\'s MAC');
@@ -84,7 +85,7 @@ t.test('forged, altered and mis-sized handles: BADHANDLE; another epoch: STALE; 
     ['33 bytes (one long)', Buffer.concat([victim, Buffer.alloc(1)])],
     ['64 bytes (the NFSv3 maximum)', Buffer.concat([victim, victim])],
     ['empty', Buffer.alloc(0)],
-    ['the MAC of another export\'s key', new HandleCodec(exportId, randomBytes(32)).encode(fileid, generation)],
+    ['the MAC of another export\'s key', new HandleCodec({ ...handleKey, key: randomBytes(32) }).encode(fileid, generation)],
   ];
   for (const [what, fh] of forged) {
     t.equal((await client.call(Nfs3Proc.GETATTR, { object: fh })).status, Nfsstat3.NFS3ERR_BADHANDLE, `GETATTR, ${what}`);
@@ -108,6 +109,33 @@ t.test('forged, altered and mis-sized handles: BADHANDLE; another epoch: STALE; 
   t.same(await snapshotTrees(layersOf(fx)), before, 'upper and work unchanged');
   t.same((await listNames(client, root)).sort(), ['.', '..', 'victim', 'victim-dir'], 'the union unchanged');
   t.equal((await client.call(Nfs3Proc.GETATTR, { object: victim })).status, Nfsstat3.NFS3_OK, 'the genuine handle still works');
+});
+
+t.test('an export whose key predates handle schemes keeps serving and accepting its HMAC handles', async (t) => {
+  const key = randomBytes(32);
+  const fx = await startFixture({
+    prepare: async (dirs) => {
+      await victims(dirs);
+      const keyDir = join(dirs.lower, '../work/server');
+      await mkdir(keyDir, { recursive: true });
+      await writeFile(join(keyDir, 'handle-key'), JSON.stringify({ version: 1, exportId: 4242, key: key.toString('hex') }) + '\n');
+    },
+  });
+  t.teardown(() => fx.close());
+  const client = await connect(fx);
+  t.teardown(() => client.close());
+  // Scheme 1 handles, computed here: HMAC-SHA256 of bytes 0..19, first 12 bytes.
+  const isHmacHandle = (fh: Buffer) =>
+    fh[0] === 1 && fh.readUInt32BE(4) === 4242 && createHmac('sha256', key).update(fh.subarray(0, 20)).digest().subarray(0, 12).equals(fh.subarray(20));
+  const root = await client.mount('/union');
+  t.ok(isHmacHandle(root), 'MOUNT');
+  const victim = await lookupPath(client, root, 'victim');
+  t.ok(isHmacHandle(victim), 'LOOKUP');
+  const page = await client.call(Nfs3Proc.READDIRPLUS, { dir: root, cookie: 0n, cookieverf: Buffer.alloc(8), dircount: 4096, maxcount: 16384 });
+  if (page.status !== Nfsstat3.NFS3_OK) throw new Error(`READDIRPLUS: status ${page.status}`);
+  t.same(page.entries.map((e) => e.name).sort(), ['.', '..', 'victim', 'victim-dir']);
+  t.ok(page.entries.every((e) => e.nameHandle && isHmacHandle(e.nameHandle)), 'READDIRPLUS');
+  t.equal((await client.call(Nfs3Proc.GETATTR, { object: victim })).status, Nfsstat3.NFS3_OK, 'and they work');
 });
 
 t.test('two exports with different allow lists: a handle works only for clients allowed on its export', async (t) => {
