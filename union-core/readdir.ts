@@ -207,13 +207,8 @@ export async function readdirRule(
     rows.length = refused;
     eof = false;
   }
-  const entries: DirEntry[] = [];
-  const nodes: NodeRow[] = [];
-  for (const r of rows) {
-    const node = nodeOf(ctx, r.id);
-    nodes.push(node);
-    entries.push({ name: r.name, fileid: r.id, cookie: r.cookie, type: node.kind });
-  }
+  const nodes = ctx.store.reading(() => rows.map((r) => nodeOf(ctx, r.id)));
+  const entries = rows.map((r, i): DirEntry => ({ name: r.name, fileid: r.id, cookie: r.cookie, type: nodes[i].kind }));
   if (withAttrs) await attachAttrs(ctx, dir, entries, nodes);
   return { entries, eof, dirAttr: await getAttr(ctx, dirNode(ctx, dirId)) };
 }
