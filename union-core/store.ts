@@ -139,14 +139,11 @@ type NodeCommon = [kind: NodeType, flags: number, layer: number | null, nextCook
 function fromCommon(id: bigint, [kind, flags, layer, nextCookie, noOverrides]: NodeCommon): NodeRow | undefined {
   // A cookie counter beyond 2^53 came back rounded.
   if (noOverrides !== 1 || !Number.isSafeInteger(nextCookie)) return undefined;
+  // Written out rather than spread over blankNode: that made two objects of every row read.
   return {
-    ...blankNode(id, kind),
-    upper: (flags & 1) !== 0,
-    complete: (flags & 2) !== 0,
-    opaque: (flags & 4) !== 0,
-    indexed: (flags & 8) !== 0,
-    layer,
-    nextCookie: BigInt(nextCookie),
+    id, kind, upper: (flags & 1) !== 0, layer, complete: (flags & 2) !== 0, opaque: (flags & 4) !== 0, redirect: null,
+    nextCookie: BigInt(nextCookie), indexed: (flags & 8) !== 0, nlink: null, mode: null, uid: null, gid: null, rdev: null,
+    atime: null, mtime: null, ctime: null, verifier: null,
   };
 }
 
