@@ -29,8 +29,12 @@ export function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
 }
 
+const NO_DEVICE = Object.freeze({ major: 0, minor: 0 });
+
 /** Linux dev_t encoding (glibc's gnu_dev_major/minor). */
 export function splitDev(dev: bigint): { major: number; minor: number } {
+  // Most objects are no device: one shared answer spares each attribute six BigInt operations.
+  if (dev === 0n) return NO_DEVICE;
   const d = dev;
   const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
   const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));

@@ -81,6 +81,11 @@ function startWorker(): Worker {
   return w;
 }
 
+/** A 64-bit field stored signed, read back unsigned (a BigInt read costs one allocation, asUintN another). */
+function unsigned(v: bigint): bigint {
+  return v < 0n ? BigInt.asUintN(64, v) : v;
+}
+
 /**
  * lstat of each path: its StatCore, or undefined where the lstat found nothing or failed (the
  * caller takes its usual path for those, which reports the failure).
@@ -98,14 +103,14 @@ export async function lstatMany(paths: readonly string[]): Promise<(StatCore | u
     const o = i * WIDTH;
     if (out[o] !== STATUS_STAT) continue;
     stats[i] = {
-      ino: BigInt.asUintN(64, out[o + 1]),
+      ino: unsigned(out[o + 1]),
       mode: out[o + 2],
       nlink: out[o + 3],
       uid: out[o + 4],
       gid: out[o + 5],
-      rdev: BigInt.asUintN(64, out[o + 6]),
-      size: BigInt.asUintN(64, out[o + 7]),
-      blocks: BigInt.asUintN(64, out[o + 8]),
+      rdev: unsigned(out[o + 6]),
+      size: unsigned(out[o + 7]),
+      blocks: unsigned(out[o + 8]),
       atimeNs: out[o + 9],
       mtimeNs: out[o + 10],
       ctimeNs: out[o + 11],
