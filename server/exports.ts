@@ -13,9 +13,9 @@ import { loadHandleKey } from './handle-key.js';
 import { callerFor } from './identity-mapping.js';
 
 /**
- * Handles remembered per export (READDIRPLUS makes one per entry, every call checks one; each is
- * an HMAC), as their MAC in a row of two numbers: ~70 bytes per handle with its Map slot, where a
- * Buffer each took ~170 (12 MiB of a 100,000-file server's heap).
+ * Handles remembered per export (READDIRPLUS makes one per entry, every call checks one; each
+ * needs a MAC: see file-handle.ts), as their MAC in a row of two numbers: ~70 bytes per handle
+ * with its Map slot, where a Buffer each took ~170 (12 MiB of a 100,000-file server's heap).
  */
 const HANDLE_MEMO_MAX = OBJECT_CACHE_MAX;
 
@@ -90,10 +90,10 @@ export class ServedExport {
   /**
    * Whether `fh`, peeked as this export's handle of (fileid, generation), carries a valid MAC.
    * The memo holds the MACs of genuine current handles, so a handle whose MAC equals the memo's
-   * for its fileid is that handle (its other bytes are its peeked fields): no HMAC. Both words
-   * are compared whatever the first gives, so the time taken tells nothing about a guess. A miss
-   * checks the HMAC and memoizes it (a 100,000-file pass missed a 65,536-entry set of verified
-   * handles on every call: an eighth of SETATTR's CPU).
+   * for its fileid is that handle (its other bytes are its peeked fields): no MAC to compute.
+   * Both words are compared whatever the first gives, so the time taken tells nothing about a
+   * guess. A miss checks the MAC and memoizes it (a 100,000-file pass missed a 65,536-entry set
+   * of verified handles on every call: an eighth of SETATTR's CPU).
    */
   authentic(fh: Buffer, fileid: bigint, generation: number): boolean {
     const current = generation === this.generation;

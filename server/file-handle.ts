@@ -78,22 +78,32 @@ export class HandleCodec {
     return this.encodeMany([fileid], generation)[0];
   }
 
-  /** The handles of `fileids`, their MACs computed together (one cipher call under scheme 2). */
+  /**
+   * The handles of `fileids`, their MACs computed together (one cipher call under scheme 2). Built
+   * byte by byte in two buffers: Buffer's copy and BigInt writers each allocate, and a listing
+   * makes a handle per entry.
+   */
   encodeMany(fileids: readonly bigint[], generation: number): Buffer[] {
-    const all = Buffer.allocUnsafe(HANDLE_SIZE * fileids.length);
-    const handles = fileids.map((fileid, i) => {
-      const fh = all.subarray(i * HANDLE_SIZE, (i + 1) * HANDLE_SIZE);
-      this.writeFields(fh, fileid, generation);
-      return fh;
-    });
-    if (this.cipher) {
-      const blocks = Buffer.allocUnsafe(BLOCK * handles.length);
-      handles.forEach((fh, i) => fh.copy(blocks, i * BLOCK, FIELDS_OFFSET, MAC_OFFSET));
-      const macs = this.cipher.update(blocks);
-      handles.forEach((fh, i) => macs.copy(fh, MAC_OFFSET, i * BLOCK, i * BLOCK + MAC_SIZE));
-    } else {
-      for (const fh of handles) this.hmac(fh).copy(fh, MAC_OFFSET, 0, MAC_SIZE);
+    const n = fileids.length;
+    const blocks = Buffer.allocUnsafe(BLOCK * n);
+    const fields = new DataView(blocks.buffer, blocks.byteOffset, blocks.byteLength);
+    for (let i = 0; i < n; i++) {
+      fields.setUint32(i * BLOCK, this.exportId);
+      fields.setBigUint64(i * BLOCK + 4, fileids[i]);
+      fields.setUint32(i * BLOCK + 12, generation >>> 0);
     }
+    const macs = this.cipher?.update(blocks);
+    const all = Buffer.allocUnsafe(HANDLE_SIZE * n);
+    const handles = new Array<Buffer>(n);
+    for (let i = 0; i < n; i++) {
+      const at = i * HANDLE_SIZE;
+      all[at] = this.scheme;
+      all[at + 1] = all[at + 2] = all[at + 3] = 0;
+      copyBytes(blocks, i * BLOCK, all, at + FIELDS_OFFSET, BLOCK);
+      if (macs) copyBytes(macs, i * BLOCK, all, at + MAC_OFFSET, MAC_SIZE);
+      handles[i] = all.subarray(at, at + HANDLE_SIZE);
+    }
+    if (!macs) for (const fh of handles) copyBytes(this.hmac(fh), 0, fh, MAC_OFFSET, MAC_SIZE);
     return handles;
   }
 
@@ -138,4 +148,8 @@ export class HandleCodec {
   private hmac(fh: Buffer): Buffer {
     return createHmac('sha256', this.key).update(fh.subarray(0, MAC_OFFSET)).digest();
   }
+}
+
+function copyBytes(from: Uint8Array, fromAt: number, to: Uint8Array, toAt: number, length: number): void {
+  for (let k = 0; k < length; k++) to[toAt + k] = from[fromAt + k];
 }

@@ -55,6 +55,14 @@ export type StatCore = Pick<BigIntStats, 'ino' | 'mode' | 'nlink' | 'uid' | 'gid
 /** Merge a backing stat with the node's overrides. */
 export function attrOf(ctx: UnionContext, node: NodeRow, st: StatCore): Attr {
   const nlink = node.kind === 'dir' ? Math.max(2, Number(st.nlink)) : linkCount(ctx, node, st);
+  const mtimeNs = node.mtime ?? st.mtimeNs;
+  const ctimeNs = node.ctime ?? st.ctimeNs;
+  const atimeNs = node.atime ?? st.atimeNs;
+  // A file never changed since its creation has one time thrice: one Timespec serves all three
+  // (read only, as all attributes), sparing two BigInt divisions and their objects.
+  const mtime = nsToTimespec(mtimeNs);
+  const ctime = ctimeNs === mtimeNs ? mtime : nsToTimespec(ctimeNs);
+  const atime = atimeNs === mtimeNs ? mtime : atimeNs === ctimeNs ? ctime : nsToTimespec(atimeNs);
   return {
     type: node.kind,
     mode: node.mode ?? Number(st.mode & 0o7777n),
@@ -66,9 +74,9 @@ export function attrOf(ctx: UnionContext, node: NodeRow, st: StatCore): Attr {
     rdev: node.rdev !== null ? unpackRdev(node.rdev) : splitDev(st.rdev),
     fileid: node.id,
     generation: ctx.epoch,
-    atime: nsToTimespec(node.atime ?? st.atimeNs),
-    mtime: nsToTimespec(node.mtime ?? st.mtimeNs),
-    ctime: nsToTimespec(node.ctime ?? st.ctimeNs),
+    atime,
+    mtime,
+    ctime,
   };
 }
 

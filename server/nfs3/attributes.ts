@@ -16,6 +16,9 @@ const FTYPE: Record<NodeType, Ftype3> = {
   fifo: Ftype3.NF3FIFO,
 };
 
+/** specdata3 of the many objects that are no device, shared (read only). */
+const NO_DEVICE = Object.freeze({ specdata1: 0, specdata2: 0 });
+
 function nfstime(t: Timespec) {
   // nfstime3 seconds are unsigned 32-bit: clamp times before 1970 or after 2106 rather than wrap.
   const seconds = t.sec < 0 ? 0 : t.sec > 0xffffffff ? 0xffffffff : t.sec;
@@ -24,6 +27,9 @@ function nfstime(t: Timespec) {
 
 /** fattr3 of one object; `fsid` is the export's. */
 export function toFattr3(a: Attr, fsid: bigint): Fattr3 {
+  // Times that are one Timespec (attrOf shares it) make one nfstime3.
+  const mtime = nfstime(a.mtime);
+  const ctime = a.ctime === a.mtime ? mtime : nfstime(a.ctime);
   return {
     type: FTYPE[a.type],
     mode: a.mode & 0o7777,
@@ -33,12 +39,12 @@ export function toFattr3(a: Attr, fsid: bigint): Fattr3 {
     gid: a.gid,
     size: a.size,
     used: a.used,
-    rdev: { specdata1: a.rdev.major, specdata2: a.rdev.minor },
+    rdev: a.rdev.major === 0 && a.rdev.minor === 0 ? NO_DEVICE : { specdata1: a.rdev.major, specdata2: a.rdev.minor },
     fsid,
     fileid: a.fileid,
-    atime: nfstime(a.atime),
-    mtime: nfstime(a.mtime),
-    ctime: nfstime(a.ctime),
+    atime: a.atime === a.mtime ? mtime : nfstime(a.atime),
+    mtime,
+    ctime,
   };
 }
 
