@@ -100,6 +100,7 @@ export class Union implements UnionFs {
         store.putNode({ ...blankNode(ROOT_ID, 'dir'), upper: true, layer: 0 });
       });
     }
+    store.markOpened();
     const ctx: UnionContext = {
       store,
       layers,

@@ -120,3 +120,14 @@ t.test('node rows read back exactly, wide integers included', async (t) => {
   t.equal(again.getNode(99n), undefined);
   again.close();
 });
+
+t.test('markOpened records when the store was opened', async (t) => {
+  const { store, path } = freshStore(t);
+  store.markOpened();
+  const opened = store.getMeta('opened');
+  t.ok(opened && !Number.isNaN(Date.parse(opened)), 'an ISO time');
+  store.close();
+  const again = new MetadataStore(path);
+  t.equal(again.getMeta('opened'), opened, 'kept across a reopen');
+  again.close();
+});
